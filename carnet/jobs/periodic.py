@@ -1,0 +1,20 @@
+"""Every periodic job of Carnet, declared in this one place.
+
+Run the scheduler in one consumer only (the embedded one, or `carnet worker` without
+`--no-periodic`); jobs are idempotent, so an accidental second scheduler does no harm.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from huey import crontab
+
+from carnet.jobs.queue import huey
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"), name="carnet.purge_expired_sessions")
+def purge_expired_sessions() -> int:
+    """Expired login sessions are personal data with no further use: delete them nightly."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

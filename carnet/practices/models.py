@@ -1,0 +1,166 @@
+"""Tenancy: the practice (the tenant), its centers, and who belongs to it with which role.
+
+Every row of practice data hangs off a Practice, directly or through a parent; views obtain the
+current practice from the membership of the logged-in user (see `carnet.practices.access`), never
+from an id the browser sends.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carnet.practices.timezones import validate_time_zone
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    SPANISH = "es", _("Spanish")
+    ENGLISH = "en", _("English")
+
+
+class Practice(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(
+        _("booking address"),
+        max_length=60,
+        unique=True,
+        help_text=_("Used in the address of the practice's booking site."),
+        error_messages={"unique": _("This booking address is already taken by another practice.")},
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
+    )
+    language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.FRENCH
+    )
+    slot_grid_minutes = models.PositiveSmallIntegerField(
+        _("slot grid (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text=_("Online slots start every so many minutes."),
+    )
+    feed_refresh_minutes = models.PositiveSmallIntegerField(
+        _("calendar feed refresh (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+        help_text=_("How often subscribed calendars are asked to refresh the private feed."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("practice")
+        verbose_name_plural = _("practices")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Center(models.Model):
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="centers", verbose_name=_("practice")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    address = models.TextField(_("address"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
+    )
+
+    class Meta:
+        verbose_name = _("center")
+        verbose_name_plural = _("centers")
+        ordering = ("practice", "name")
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="center_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Administrator")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    ASSISTANT = "assistant", _("Assistant")
+
+
+ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+class Membership(models.Model):
+    """A user's place in a practice. Owners and admins are the practice's "master" users."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("practice")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    practitioners = models.ManyToManyField(
+        "scheduling.Practitioner",
+        blank=True,
+        related_name="assistants",
+        verbose_name=_("agendas managed"),
+        help_text=_("For assistants: the practitioners whose agendas they manage."),
+    )
+    centers = models.ManyToManyField(
+        Center,
+        blank=True,
+        related_name="members",
+        verbose_name=_("centers"),
+        help_text=_("The centers this person works in."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.practice} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ADMIN_ROLES
+
+
+class AuditEntry(models.Model):
+    """Who did what to which practice data, kept for accountability on health records."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=64)
+    subject = models.CharField(max_length=128, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ("-at",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject}"
