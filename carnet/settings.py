@@ -111,7 +111,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "carnet.sqlite3",
+            "NAME": str(DATA_DIR / "carnet.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE: every transaction takes the write lock at BEGIN, so a booking's
                 # "is the slot free?" check and its insert can never interleave with another's.
@@ -121,7 +121,7 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": DATA_DIR / "test-carnet.sqlite3"},
+            "TEST": {"NAME": str(DATA_DIR / "test-carnet.sqlite3")},
         }
     }
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -169,18 +169,25 @@ HUEY_QUEUE_NAME = os.environ.get("CARNET_QUEUE_NAME", "carnet")
 HUEY_IMMEDIATE = env_bool("CARNET_JOBS_IMMEDIATE", False)
 
 # --- email ------------------------------------------------------------------------------------
-EMAIL_HOST = os.environ.get("CARNET_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("CARNET_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("CARNET_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("CARNET_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("CARNET_EMAIL_TLS", False)
+# Django 6.1's MAILERS. Development prints emails to the console unless CARNET_EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("CARNET_FROM_EMAIL", "Carnet <no-reply@localhost>")
-EMAIL_BACKEND = os.environ.get(
-    "CARNET_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if os.environ.get("CARNET_EMAIL_HOST") or not DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("CARNET_EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("CARNET_EMAIL_PORT", "25")),
+                "username": os.environ.get("CARNET_EMAIL_USER", ""),
+                "password": os.environ.get("CARNET_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("CARNET_EMAIL_TLS", False),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # --- languages and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -20,3 +20,22 @@ def on_postgres() -> bool:
 
 def on_redis() -> bool:
     return bool(os.environ.get("REDIS_URL"))
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: object) -> object:
+    """Tests read English messages unless they choose a language (the product defaults to fr)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    # Real hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> object:
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

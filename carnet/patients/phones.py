@@ -1,4 +1,4 @@
-"""Mobile numbers: parsed with phonenumbers, stored in E.164, so SMS reminders reach a real phone."""
+"""Mobile numbers: parsed with phonenumbers, stored in E.164, so SMS reminders reach a phone."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404
 
 from carnet.practices.models import Membership, Practice
 
-M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponse]
 
 
@@ -41,7 +40,7 @@ def membership_for(request: HttpRequest, slug: str) -> Membership:
 
 
 def practice_member_required(view: View) -> View:
-    """Decorate a staff view taking `practice_slug`: sets request.practice and request.membership."""
+    """Decorate a staff view taking `practice_slug`; sets request.practice, request.membership."""
 
     @wraps(view)
     def wrapper(
@@ -57,12 +56,14 @@ def practice_member_required(view: View) -> View:
     return wrapper
 
 
-def scoped(queryset: QuerySet[M], practice: Practice, path: str = "practice") -> QuerySet[M]:
+def scoped[M: Model](
+    queryset: QuerySet[M], practice: Practice, path: str = "practice"
+) -> QuerySet[M]:
     """Restrict any queryset of practice data to one practice (`path` leads to the practice)."""
     return queryset.filter(**{path: practice})
 
 
-def get_scoped_or_404(
+def get_scoped_or_404[M: Model](
     queryset: QuerySet[M], practice: Practice, path: str = "practice", **lookup: Any
 ) -> M:
     return get_object_or_404(scoped(queryset, practice, path), **lookup)

@@ -138,7 +138,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.practice} ({self.get_role_display()})"
+        return f"{self.user} - {self.practice} ({self.get_role_display()})"
 
     @property
     def is_admin(self) -> bool:

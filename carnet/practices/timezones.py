@@ -19,7 +19,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 def validate_time_zone(value: str) -> None:
-    """Refuse anything that is not an IANA zone name ('Europe/Paris'), with the name in the error."""
+    """Refuse anything but an IANA zone name ('Europe/Paris'), quoting the value in the error."""
     if value not in time_zone_names():
         raise ValidationError(
             _("“%(value)s” is not a known time zone; use a name such as Europe/Paris."),

@@ -14,7 +14,7 @@ class WeeklyScheduleFormSet(BaseInlineFormSet):
     """Edits a whole weekly schedule and refuses overlapping ranges among the submitted rows."""
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         form.instance.checked_as_set = True
         return form
 

@@ -29,13 +29,13 @@ def today(request: HttpRequest) -> HttpResponse:
     start = datetime.combine(day, time.min, zone)
     end = start + timedelta(days=1)
     appointments = (
-        scoped(Appointment.objects, practice)
+        scoped(Appointment.objects.all(), practice)
         .filter(start__gte=start, start__lt=end)
         .exclude(status=AppointmentStatus.CANCELLED)
         .select_related("patient", "practitioner", "appointment_type", "center")
         .order_by("start")
     )
-    practitioners = scoped(Practitioner.objects, practice).filter(is_active=True)
+    practitioners = scoped(Practitioner.objects.all(), practice).filter(is_active=True)
     return render(
         request,
         "workspace/today.html",

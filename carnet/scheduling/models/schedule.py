@@ -50,7 +50,9 @@ class WeeklyLine(models.Model):
         if owner_id is None or self.center_id is None or getattr(self, "checked_as_set", False):
             return
         siblings = (
-            type(self).objects.filter(**{f"{self.owner_field}_id": owner_id}).exclude(pk=self.pk)
+            type(self)
+            ._default_manager.filter(**{f"{self.owner_field}_id": owner_id})
+            .exclude(pk=self.pk)
         )
         errors = overlap_errors([self.values(), *(line.values() for line in siblings)])
         if errors:
@@ -73,6 +75,9 @@ class ScheduleLine(WeeklyLine):
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="schedule_line_order")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
 
 class TypeScheduleLine(WeeklyLine):
     """A range of an appointment type's own schedule, which replaces the general one."""
@@ -91,6 +96,9 @@ class TypeScheduleLine(WeeklyLine):
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="type_schedule_order")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
 class ScheduleExceptionKind(models.TextChoices):

@@ -1,0 +1,25 @@
+"""Tasks used by the job tests: each leaves a trace a test can read from another process."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import redis
+from django.conf import settings
+from django.tasks import task
+
+from carnet.practices.models import AuditEntry, Practice
+
+
+@task
+def record_audit(practice_id: int, marker: str) -> None:
+    AuditEntry.objects.create(practice=Practice.objects.get(pk=practice_id), action=marker)
+
+
+@task
+def mark_in_redis(key: str, job_no: int) -> None:
+    """Append "job:pid" to a Redis list, slowly enough that several workers share the load."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.rpush(key, f"{job_no}:{os.getpid()}")
+    time.sleep(0.005)
