@@ -1,4 +1,4 @@
-"""Bad input gets a precise error in the admin, the model forms and the CLI, and nothing is saved."""
+"""Bad input gets a precise error in the admin, the forms and the CLI; nothing is saved."""
 
 from __future__ import annotations
 
