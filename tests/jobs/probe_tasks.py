@@ -23,3 +23,10 @@ def mark_in_redis(key: str, job_no: int) -> None:
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.rpush(key, f"{job_no}:{os.getpid()}")
     time.sleep(0.005)
+
+
+@task
+def touch_file(path: str) -> None:
+    """Leave a file behind: proof, readable from any process, that a consumer ran the job."""
+    with open(path, "w") as marker:
+        marker.write(str(os.getpid()))
