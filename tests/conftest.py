@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
@@ -11,7 +12,10 @@ from django.core.cache import cache
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate limits and cached feeds live in the cache: each test starts from an empty one."""
-    cache.clear()
+    from django.conf import settings
+
+    if settings.configured:  # the pure-core tests also run without Django (-p no:django)
+        cache.clear()
 
 
 def on_postgres() -> bool:
@@ -23,14 +27,24 @@ def on_redis() -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(settings: object) -> object:
-    """Tests read English messages unless they choose a language (the product defaults to fr)."""
+def _english_by_default() -> Iterator[None]:
+    """Tests read English messages unless they choose a language (the product defaults to fr).
+
+    Real password hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
+    """
+    from django.conf import settings
+
+    if not settings.configured:  # the pure-core tests also run without Django (-p no:django)
+        yield
+        return
+    from django.test import override_settings
     from django.utils import translation
 
-    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
-    # Real hashing costs ~0.3 s a password; tests check behaviour, not key stretching.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    with translation.override("en"):
+    fast_hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        override_settings(LANGUAGE_CODE="en", PASSWORD_HASHERS=fast_hashers),
+        translation.override("en"),
+    ):
         yield
 
 
