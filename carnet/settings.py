@@ -205,6 +205,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- feeds -------------------------------------------------------------------------------------
 FEED_RATE_LIMIT = os.environ.get("CARNET_FEED_RATE_LIMIT", "60/h")
+# Requests with unknown or revoked feed tokens, per client address, before 429 replaces 404.
+FEED_MISS_RATE_LIMIT = os.environ.get("CARNET_FEED_MISS_RATE_LIMIT", "30/h")
 
 LOGGING = {
     "version": 1,

@@ -15,4 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),
+    # The private ICS feed, its help page and its settings page (under app/<slug>/).
+    path("", include("carnet.feeds.urls")),
 ]

@@ -6,3 +6,8 @@ class FeedsConfig(AppConfig):
     name = "carnet.feeds"
     label = "feeds"
     verbose_name = _("Feeds")
+
+    def ready(self) -> None:
+        from carnet.feeds import changes
+
+        changes.connect()

@@ -6,4 +6,5 @@ app_name = "workspace"
 
 urlpatterns = [
     path("", views.today, name="today"),
+    path("appointments/<uuid:public_id>/", views.appointment_detail, name="appointment_detail"),
 ]

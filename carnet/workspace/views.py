@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from carnet.practices.access import practice_member_required, scoped
+from carnet.practices.access import get_scoped_or_404, practice_member_required, scoped
 from carnet.scheduling.models import Appointment, AppointmentStatus, Practitioner
 
 
@@ -46,4 +46,20 @@ def today(request: HttpRequest) -> HttpResponse:
             "appointments": appointments,
             "practitioners": practitioners,
         },
+    )
+
+
+@practice_member_required
+def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One appointment, by its public id: where the link in a calendar feed event leads."""
+    practice = request.practice  # type: ignore[attr-defined]
+    appointment = get_scoped_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "appointment_type", "center"),
+        practice,
+        public_id=public_id,
+    )
+    return render(
+        request,
+        "workspace/appointment_detail.html",
+        {"practice": practice, "appointment": appointment, "zone": practice.zone},
     )
