@@ -1,0 +1,384 @@
+"""From the database to the slot engine: a practitioner's agenda over a window, as plain values.
+
+`carnet.scheduling.availability` knows nothing of the ORM; this module loads exactly what it needs
+for a bounded window (a few queries, whatever the number of practitioners, selecting only the
+columns used) and `available_slots` answers "which times can be booked" for the booking site and
+the staff pages. `carnet.scheduling.booking` uses the same loader to check one requested time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from carnet.practices.models import Center, Practice
+from carnet.scheduling.availability import (
+    DatedRange,
+    Interval,
+    Slot,
+    SlotRules,
+    WeeklyRange,
+    booking_window,
+    free_slots,
+    free_slots_any,
+)
+from carnet.scheduling.errors import (
+    InvalidRange,
+    NotOffered,
+    NotOnlineBookable,
+    WrongPractice,
+)
+from carnet.scheduling.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    AppointmentType,
+    PersonalEvent,
+    PersonalEventOverride,
+    Practitioner,
+    ScheduleException,
+    ScheduleExceptionKind,
+    ScheduleLine,
+    TypeScheduleLine,
+)
+from carnet.scheduling.recurrence import Override, RecurringEvent, occurrences
+
+__all__ = [
+    "PractitionerAgenda",
+    "available_slots",
+    "load_agendas",
+    "offering_practitioners",
+    "slot_rules",
+]
+
+# Buffers are at most 240 minutes each (AppointmentType's validators). A candidate slot padded by
+# its own buffer can touch a busy interval padded by another type's buffer, so busy rows are
+# fetched this far beyond the window on each side.
+BUSY_MARGIN = timedelta(minutes=2 * 240)
+LONGEST_RANGE = timedelta(days=366)
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(slots=True)
+class PractitionerAgenda:
+    """Everything the engine needs about one practitioner over a window; all instants aware UTC.
+
+    `appointments` are the raw [start, end) of occupying appointments; `padded` the same widened by
+    each appointment's own type buffers, which is what the engine treats as busy.
+    """
+
+    schedule: list[WeeklyRange] = field(default_factory=list)
+    time_off: list[DatedRange] = field(default_factory=list)
+    extra: list[DatedRange] = field(default_factory=list)
+    appointments: list[tuple[int, datetime, datetime]] = field(default_factory=list)
+    padded: list[Interval] = field(default_factory=list)
+    personal: list[Interval] = field(default_factory=list)
+    personal_titles: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> list[Interval]:
+        return self.padded + self.personal
+
+
+def slot_rules(appointment_type: AppointmentType, practice: Practice) -> SlotRules:
+    """The engine's rules for a type: its duration, buffers and grid (the practice's by default)."""
+    return SlotRules(
+        duration=timedelta(minutes=appointment_type.duration_minutes),
+        buffer_before=timedelta(minutes=appointment_type.buffer_before_minutes),
+        buffer_after=timedelta(minutes=appointment_type.buffer_after_minutes),
+        grid=timedelta(minutes=appointment_type.slot_grid_minutes or practice.slot_grid_minutes),
+    )
+
+
+def _sql(template: str, params: list[Any], ids: list[int]) -> list[tuple[Any, ...]]:
+    """Run one SELECT with `{table}` names filled in from the models and `{ids}` with one
+    placeholder per id. The ids come first in the parameters; for a UNION, `params` is a list
+    with one list per branch, each then preceded by the ids.
+
+    The booking path runs these for every booking, so they are plain SQL rather than ORM
+    querysets, whose building and compiling cost more than the queries themselves (the benchmark
+    in bench/booking.py went from 90 to over 300 bookings a second with it). Columns are few and
+    named; values are converted by `_instant` and `_clock` below.
+    """
+    if params and isinstance(params[0], list):
+        flat = [value for branch in params for value in (*ids, *branch)]
+    else:
+        flat = [*ids, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(template.format(ids=", ".join(["%s"] * len(ids)), **_TABLES), flat)
+        return cursor.fetchall()
+
+
+_TABLES = {
+    "appointment": Appointment._meta.db_table,
+    "appointment_type": AppointmentType._meta.db_table,
+    "center": Center._meta.db_table,
+    "exception": ScheduleException._meta.db_table,
+    "line": ScheduleLine._meta.db_table,
+    "type_line": TypeScheduleLine._meta.db_table,
+    "personal": PersonalEvent._meta.db_table,
+    "override": PersonalEventOverride._meta.db_table,
+}
+
+
+def _param(moment: datetime) -> Any:
+    """An aware instant as the database compares it (SQLite stores naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A timestamp column as an aware UTC datetime, from PostgreSQL (aware) or SQLite (text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _clock(value: time | str) -> time:
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def load_agendas(
+    appointment_type: AppointmentType,
+    practitioner_ids: list[int],
+    window: tuple[datetime, datetime],
+    *,
+    exclude_appointment_id: int | None = None,
+) -> dict[int, PractitionerAgenda]:
+    """The agendas of several practitioners for `window`, in two or three queries in all.
+
+    The schedule is the type's own weekly schedule when it has one (it replaces the general one,
+    for every practitioner offering the type), else each practitioner's. Busy time is occupying
+    appointments (every status but cancelled, `exclude_appointment_id` left out so that a move
+    does not collide with itself) and personal events, recurring ones expanded with their
+    exceptions and moved or cancelled occurrences. Every query is bounded by the window (busy rows
+    by the window widened by the longest buffers) and selects only the columns used.
+    """
+    agendas = {pid: PractitionerAgenda() for pid in practitioner_ids}
+    if not practitioner_ids:
+        return agendas
+    window_start, window_end = window
+    near_start, near_end = _param(window_start - BUSY_MARGIN), _param(window_end + BUSY_MARGIN)
+
+    if appointment_type.has_own_schedule:
+        shared = [
+            WeeklyRange(weekday, _clock(start), _clock(end), center_id, _zone(zone))
+            for weekday, start, end, center_id, zone in _sql(
+                'SELECT l.weekday, l.start, l."end", l.center_id, c.time_zone '
+                "FROM {type_line} l JOIN {center} c ON c.id = l.center_id "
+                "WHERE l.appointment_type_id = %s",
+                [appointment_type.pk],
+                [],
+            )
+        ]
+        for agenda in agendas.values():
+            agenda.schedule = shared
+    else:
+        for pid, weekday, start, end, center_id, zone in _sql(
+            'SELECT l.practitioner_id, l.weekday, l.start, l."end", l.center_id, c.time_zone '
+            "FROM {line} l JOIN {center} c ON c.id = l.center_id "
+            "WHERE l.practitioner_id IN ({ids})",
+            [],
+            practitioner_ids,
+        ):
+            agendas[pid].schedule.append(
+                WeeklyRange(weekday, _clock(start), _clock(end), center_id, _zone(zone))
+            )
+
+    # Time off, extra hours, appointments and personal events in one round trip: these run for
+    # every booking, under the practitioner's lock. Columns: what, practitioner, id, start, end,
+    # then two numbers and four texts whose meaning depends on `what`.
+    rows = _sql(
+        "SELECT 'x', practitioner_id, id, start, \"end\", center_id, NULL, kind, NULL, NULL, NULL "
+        "FROM {exception} "
+        'WHERE practitioner_id IN ({ids}) AND start < %s AND "end" > %s '
+        "UNION ALL "
+        "SELECT 'a', a.practitioner_id, a.id, a.start, a.\"end\", "
+        "t.buffer_before_minutes, t.buffer_after_minutes, NULL, NULL, NULL, NULL "
+        "FROM {appointment} a JOIN {appointment_type} t ON t.id = a.appointment_type_id "
+        'WHERE a.practitioner_id IN ({ids}) AND a.start < %s AND a."end" > %s '
+        "AND a.status <> %s AND a.id <> %s "
+        "UNION ALL "
+        # One-off events overlapping the window, and every series that has started by its end
+        # (the expansion then keeps only the occurrences that fall inside).
+        "SELECT 'p', practitioner_id, id, start, \"end\", NULL, NULL, title, time_zone, rrule, "
+        "CAST(exdates AS TEXT) FROM {personal} "
+        "WHERE practitioner_id IN ({ids}) AND start < %s AND (\"end\" > %s OR rrule <> '')",
+        [
+            [_param(window_end), _param(window_start)],
+            [near_end, near_start, AppointmentStatus.CANCELLED, exclude_appointment_id or 0],
+            [near_end, near_start],
+        ],
+        practitioner_ids,
+    )
+    personal = []
+    for what, pid, pk, start, end, n1, n2, t1, t2, t3, t4 in rows:
+        agenda = agendas[pid]
+        start, end = _instant(start), _instant(end)
+        if what == "a":
+            agenda.appointments.append((pk, start, end))
+            agenda.padded.append((start - timedelta(minutes=n1), end + timedelta(minutes=n2)))
+        elif what == "x":
+            dated = DatedRange(start, end, n1)
+            if t1 == ScheduleExceptionKind.EXTRA:
+                agenda.extra.append(dated)
+            else:
+                agenda.time_off.append(dated)
+        else:
+            personal.append((pk, pid, t1, start, end, t2, t3, t4))
+    _expand_personal(agendas, personal, window_start - BUSY_MARGIN, window_end + BUSY_MARGIN)
+    return agendas
+
+
+def _expand_personal(
+    agendas: dict[int, PractitionerAgenda],
+    rows: list[tuple[Any, ...]],
+    window_start: datetime,
+    window_end: datetime,
+) -> None:
+    """Add personal events to the agendas, recurring ones expanded over the window."""
+    recurring = [row[0] for row in rows if row[6]]
+    overrides: dict[int, list[Override]] = defaultdict(list)
+    if recurring:
+        for event_id, recurrence_id, start, end, cancelled in _sql(
+            'SELECT event_id, recurrence_id, start, "end", cancelled FROM {override} '
+            "WHERE event_id IN ({ids})",
+            [],
+            recurring,
+        ):
+            overrides[event_id].append(
+                Override(
+                    _instant(recurrence_id),
+                    _instant(start) if start is not None else None,
+                    _instant(end) if end is not None else None,
+                    bool(cancelled),
+                )
+            )
+    for pk, pid, title, start, end, zone_name, rrule, exdates in rows:
+        agenda = agendas[pid]
+        if not rrule:
+            agenda.personal.append((start, end))
+            agenda.personal_titles.append(title)
+            continue
+        zone = _zone(zone_name)
+        event = RecurringEvent(
+            start=start,
+            end=end,
+            zone=zone,
+            rrule=rrule,
+            exdates=tuple(_exdate(value, zone) for value in json.loads(exdates or "[]")),
+            overrides=tuple(overrides.get(pk, ())),
+        )
+        try:
+            found = occurrences(event, window_start, window_end)
+        except ValueError:
+            # A rule that no longer parses (it was validated when saved) must not make the whole
+            # agenda unusable; the event is shown in the staff agenda for someone to fix.
+            continue
+        agenda.personal.extend(found)
+        agenda.personal_titles.extend([title] * len(found))
+
+
+def _exdate(value: str, zone: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def offering_practitioners(practice: Practice, appointment_type: AppointmentType) -> list[int]:
+    """Ids of the practice's active practitioners who offer the type, lowest first."""
+    return list(
+        Practitioner.objects.filter(
+            practice_id=practice.pk, is_active=True, appointment_types=appointment_type.pk
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def local_day_window(start_date: date, end_date: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """From local midnight starting `start_date` to the one ending `end_date`, in UTC."""
+    return (
+        datetime.combine(start_date, time(0), tzinfo=zone).astimezone(UTC),
+        datetime.combine(end_date + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC),
+    )
+
+
+def available_slots(
+    practice: Practice,
+    appointment_type: AppointmentType,
+    practitioner: Practitioner | None,
+    center: Center | None,
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    *,
+    channel: str = AppointmentSource.ONLINE,
+) -> list[tuple[Slot, tuple[int, ...]]]:
+    """The bookable slots from `start_date` to `end_date` (inclusive, the practice's local days).
+
+    Each slot comes with the ids of the practitioners free then: just the one asked for, or for
+    `practitioner=None` ("any practitioner") every active practitioner offering the type. Online
+    (the default channel) also applies each practitioner's minimum notice and booking horizon, and
+    refuses types that are not bookable online; staff see the whole range.
+    Raises `WrongPractice`, `NotOffered`, `NotOnlineBookable` or `InvalidRange`.
+    """
+    online = channel == AppointmentSource.ONLINE
+    if appointment_type.practice_id != practice.pk:
+        raise WrongPractice("appointment_type")
+    if center is not None and center.practice_id != practice.pk:
+        raise WrongPractice("center")
+    if practitioner is not None and practitioner.practice_id != practice.pk:
+        raise WrongPractice("practitioner")
+    if online and not (appointment_type.online_booking and appointment_type.is_active):
+        raise NotOnlineBookable()
+    if end_date < start_date:
+        raise InvalidRange("inverted")
+    if end_date - start_date >= LONGEST_RANGE:
+        raise InvalidRange("too_long")
+
+    candidates = offering_practitioners(practice, appointment_type)
+    if practitioner is not None:
+        if practitioner.pk not in candidates:
+            raise NotOffered()
+        candidates = [practitioner.pk]
+    if not candidates:
+        return []
+
+    zone = practice.zone
+    window = local_day_window(start_date, end_date, zone)
+    windows = dict.fromkeys(candidates, window)
+    if online:
+        for pid, notice, horizon in Practitioner.objects.filter(pk__in=candidates).values_list(
+            "pk", "min_notice_minutes", "booking_horizon_days"
+        ):
+            earliest, latest = booking_window(now, timedelta(minutes=notice), horizon, zone)
+            windows[pid] = (max(window[0], earliest), min(window[1], latest))
+
+    rules = slot_rules(appointment_type, practice)
+    agendas = load_agendas(appointment_type, candidates, window)
+    center_id = center.pk if center is not None else None
+    per_practitioner = {
+        pid: free_slots(
+            agenda.schedule,
+            rules,
+            windows[pid],
+            agenda.busy,
+            agenda.time_off,
+            agenda.extra,
+            center_id,
+        )
+        for pid, agenda in agendas.items()
+    }
+    return free_slots_any(per_practitioner)
