@@ -151,7 +151,12 @@ LOGIN_URL = "/accounts/login/"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Lets several installations (or test runs) share one Redis without meeting.
+            "KEY_PREFIX": os.environ.get("CARNET_CACHE_PREFIX", "carnet"),
+        }
     }
 else:
     CACHES = {

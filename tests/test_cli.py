@@ -36,7 +36,7 @@ def carnet(*args: str, env: dict[str, str], **kwargs: object) -> subprocess.Comp
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "CARNET_DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
-    for name in ("DATABASE_URL", "REDIS_URL", "CARNET_QUEUE_NAME"):
+    for name in ("DATABASE_URL", "REDIS_URL", "CARNET_QUEUE_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     return env
 
