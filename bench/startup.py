@@ -1,4 +1,4 @@
-"""Time from `carnet serve` launch to the first HTTP 200, and the server's memory after 100 requests.
+"""Time from `carnet serve` launch to the first HTTP 200; server memory after 100 requests.
 
 Targets (issue 2): under 2 s and under 150 MB. Last line: {"startup_s": ..., "rss_mb": ...}.
 """
@@ -48,8 +48,9 @@ def main() -> None:
     env.pop("DATABASE_URL", None)
     command = [sys.executable, "-m", "carnet.cli"]
     subprocess.run([*command, "migrate", "-v0"], check=True, env=env, cwd=REPO)
-    subprocess.run([*command, "demo", "--seed-only"], check=True, env=env, cwd=REPO,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*command, "demo", "--seed-only"], check=True, env=env, cwd=REPO, stdout=subprocess.DEVNULL
+    )
     port = free_port()
     runs = []
     for attempt in range(3):

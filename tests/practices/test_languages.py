@@ -1,4 +1,4 @@
-"""The language follows the user, then the practice, then the browser; fr, es and en are complete."""
+"""The language follows the user, then the practice, then the browser; fr, es, en complete."""
 
 from __future__ import annotations
 
