@@ -45,6 +45,7 @@ def today(request: HttpRequest) -> HttpResponse:
             "zone": zone,
             "appointments": appointments,
             "practitioners": practitioners,
+            "membership": request.membership,  # type: ignore[attr-defined]
         },
     )
 

@@ -183,3 +183,17 @@ def test_every_url_is_either_checked_here_or_public_on_purpose() -> None:
         if route not in staff_routes() and route and not route.startswith(PUBLIC_PREFIXES)
     ]
     assert unchecked == [], "new URLs must be practice-scoped or listed as public on purpose"
+
+
+def test_the_day_page_links_to_feed_settings_only_where_allowed() -> None:
+    practice = factories.practice()
+    own = factories.practitioner(practice, "Own Sheet")
+    other = factories.practitioner(practice, "Colleague")
+    account = factories.member(practice, Role.PRACTITIONER)
+    own.user = account
+    own.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(account)
+    page = client.get(f"/app/{practice.slug}/").text
+    assert f"/practitioners/{own.pk}/calendar-feed/" in page
+    assert f"/practitioners/{other.pk}/calendar-feed/" not in page
