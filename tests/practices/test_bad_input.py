@@ -204,3 +204,24 @@ def test_cli_creates_a_practice_with_center_and_owner() -> None:
     practice = Practice.objects.get(slug="martin")
     assert practice.centers.count() == 1
     assert practice.memberships.get().user.email == "owner@example.org"
+
+
+def test_a_broken_recurrence_rule_is_refused_with_its_reason() -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from carnet.scheduling.models import PersonalEvent
+
+    practice = factories.practice()
+    start = datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Europe/Paris"))
+    event = PersonalEvent(
+        practice=practice,
+        practitioner=factories.practitioner(practice),
+        title="Réunion",
+        start=start,
+        end=start + timedelta(hours=1),
+        rrule="FREQ=SOMETIMES",
+    )
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert error.value.message_dict["rrule"][0].startswith("This recurrence rule cannot be used:")

@@ -85,9 +85,15 @@ class PersonalEvent(models.Model):
         if self.rrule:
             from carnet.scheduling.recurrence import validate_rrule
 
-            message = validate_rrule(self.rrule)
-            if message:
-                raise ValidationError({"rrule": message})
+            detail = validate_rrule(self.rrule)
+            if detail:
+                # The engine's detail is technical English; the sentence around it is translated.
+                raise ValidationError(
+                    {
+                        "rrule": _("This recurrence rule cannot be used: %(detail)s")
+                        % {"detail": detail}
+                    }
+                )
 
 
 class PersonalEventOverride(models.Model):
