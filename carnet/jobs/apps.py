@@ -6,8 +6,6 @@ class JobsConfig(AppConfig):
     name = "carnet.jobs"
     label = "jobs"
     verbose_name = _("Background jobs")
-
-    def ready(self) -> None:
-        # The Huey tasks must be registered in every process that may consume them.
-        import carnet.jobs.backend
-        import carnet.jobs.periodic  # noqa: F401
+    # No ready(): Huey (and the Redis and PostgreSQL clients it imports) loads on first use, by
+    # the task backend when a job is enqueued and by `build_consumer` in processes that run
+    # jobs, so web processes start faster.

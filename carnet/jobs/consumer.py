@@ -8,7 +8,8 @@ from carnet.jobs.queue import huey
 
 
 def build_consumer(workers: int = 2, periodic: bool = True) -> Consumer:
-    # Importing registers the periodic jobs with the scheduler.
+    # Importing registers the job runner and the periodic jobs with this process's Huey.
+    import carnet.jobs.backend
     import carnet.jobs.periodic  # noqa: F401
 
     return huey.create_consumer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -43,19 +44,31 @@ def serve(
     job_threads: int,
     stdout: Any = print,
 ) -> None:
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
-    from carnet.jobs.consumer import build_consumer
     from carnet.wsgi import application
 
-    consumer = build_consumer(workers=job_threads) if embedded_worker else None
-    if consumer is not None:
-        consumer.start()
+    server = create_server(application, host=host, port=port, threads=threads, ident="Carnet")
+    consumers: list[Any] = []
+    if embedded_worker:
+        # Started beside the listening server, so the first page does not wait for it.
+        threading.Thread(
+            target=start_consumer, args=(job_threads, consumers), name="jobs", daemon=True
+        ).start()
     # SIGTERM (a service manager stopping us) ends the loop like Ctrl-C, so jobs finish cleanly.
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
     stdout(_("Carnet is listening on http://%(host)s:%(port)s/") % {"host": host, "port": port})
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="Carnet")
+        server.run()
     finally:
-        if consumer is not None:
+        server.close()
+        for consumer in consumers:
             consumer.stop(graceful=True)
+
+
+def start_consumer(job_threads: int, started: list[Any]) -> None:
+    from carnet.jobs.consumer import build_consumer
+
+    consumer = build_consumer(workers=job_threads)
+    consumer.start()
+    started.append(consumer)
