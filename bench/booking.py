@@ -1,10 +1,11 @@
 """Benchmark of the booking door: `uv run python bench/booking.py`.
 
-8 client threads, each with its own database connection, book online through
+8 client processes (as 8 `carnet serve` processes would), each with its own database
+connection, book online through
 `carnet.scheduling.booking.book` (the full path: scoping, row lock, agenda queries, the slot
 engine, insert, outbox row, audit entry, task enqueued on commit): 2,000 bookings on distinct
 slots, then 500 contended attempts (100 slots, 5 attempts each, queued back to back so that
-several threads race on each). Then a SQL self-join counts overlapping occupying appointments
+several clients race on each). Then a SQL self-join counts overlapping occupying appointments
 (must be 0). Uses DATABASE_URL (default: a local PostgreSQL database `carnet_bench`, created if
 missing), migrates it, and replaces its own data at each run. The last line printed is one JSON
 object, for the lead's figures.
@@ -13,11 +14,11 @@ object, for the lead's figures.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import queue
 import random
 import sys
-import threading
 import time as clock
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -113,60 +114,74 @@ def slots(first_day: date, count: int, doctors: list) -> list[tuple[object, date
 
 
 def run(data: dict[str, object], work: list[tuple[object, datetime]], now: datetime):
-    """Book every (practitioner, start) of `work` from CLIENTS threads; returns counts, seconds."""
-    todo: queue.Queue[tuple[object, datetime]] = queue.Queue()
+    """Book every (practitioner, start) of `work` from CLIENTS client processes.
+
+    Processes, not threads: each client stands for one `carnet serve` process with its own
+    interpreter and database connection, as in production (threads would share one GIL).
+    Returns the counts and the seconds taken.
+    """
+    context = multiprocessing.get_context("fork")
+    todo = context.Queue()
     for item in work:
         todo.put(item)
-    counts = {"booked": 0, "taken": 0, "error": 0}
-    lock = threading.Lock()
-    errors: list[str] = []
-    barrier = threading.Barrier(CLIENTS + 1)
-    patients = data["patients"]
-
-    def client(index: int) -> None:
-        mine = {"booked": 0, "taken": 0, "error": 0}
-        rng = random.Random(index)
-        barrier.wait()
-        try:
-            while True:
-                try:
-                    doctor, start = todo.get_nowait()
-                except queue.Empty:
-                    break
-                try:
-                    book(
-                        data["practice"],  # type: ignore[arg-type]
-                        appointment_type=data["kind"],  # type: ignore[arg-type]
-                        practitioner=doctor,  # type: ignore[arg-type]
-                        patient=rng.choice(patients),  # type: ignore[arg-type]
-                        start=start,
-                        channel=Channel.ONLINE,
-                        now=now,
-                    )
-                    mine["booked"] += 1
-                except SlotTaken:
-                    mine["taken"] += 1
-                except Exception as exc:
-                    mine["error"] += 1
-                    with lock:
-                        errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connections.close_all()
-            with lock:
-                for key, value in mine.items():
-                    counts[key] += value
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
+    results = context.Queue()
+    barrier = context.Barrier(CLIENTS + 1)
+    # Children must open their own connections: none may be inherited across fork.
+    connections.close_all()
+    processes = [
+        context.Process(target=client, args=(index, data, todo, results, barrier, now))
+        for index in range(CLIENTS)
+    ]
+    for process in processes:
+        process.start()
     barrier.wait()
     began = clock.perf_counter()
-    for thread in threads:
-        thread.join()
+    counts = {"booked": 0, "taken": 0, "error": 0}
+    errors: list[str] = []
+    for _ in processes:
+        mine, their_errors = results.get()
+        for key, value in mine.items():
+            counts[key] += value
+        errors += their_errors
     elapsed = clock.perf_counter() - began
+    for process in processes:
+        process.join()
     for error in errors[:5]:
         print("  error:", error)
     return counts, elapsed
+
+
+def client(index, data, todo, results, barrier, now) -> None:  # type: ignore[no-untyped-def]
+    mine = {"booked": 0, "taken": 0, "error": 0}
+    errors: list[str] = []
+    rng = random.Random(index)
+    patients = data["patients"]
+    barrier.wait()
+    try:
+        while True:
+            try:
+                doctor, start = todo.get(timeout=0.2)
+            except queue.Empty:
+                break
+            try:
+                book(
+                    data["practice"],
+                    appointment_type=data["kind"],
+                    practitioner=doctor,
+                    patient=rng.choice(patients),
+                    start=start,
+                    channel=Channel.ONLINE,
+                    now=now,
+                )
+                mine["booked"] += 1
+            except SlotTaken:
+                mine["taken"] += 1
+            except Exception as exc:
+                mine["error"] += 1
+                errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        connections.close_all()
+        results.put((mine, errors))
 
 
 def overlaps(practice: Practice) -> int:
