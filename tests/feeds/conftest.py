@@ -17,18 +17,6 @@ ICALJS_DIR = Path(__file__).parent / "icaljs"
 IcalJs = Callable[..., dict[str, Any]]
 
 
-# The writer is pure and these tests run without Django (-p no:django): the project-wide
-# autouse fixtures of tests/conftest.py that need settings are overridden here by name.
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """No cache to clear: nothing here touches Django."""
-
-
-@pytest.fixture(autouse=True)
-def _english_by_default() -> None:
-    """No translations: labels are passed in as plain strings."""
-
-
 def _on_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -1,18 +1,17 @@
 """Data and fixtures shared by the feed's Django tests (test_feed_*.py).
 
-tests/feeds/conftest.py switches off the project-wide autouse fixtures for the pure writer's
-tests, which run without Django; the Django tests import these to switch them back on.
+The project-wide fixtures (tests/conftest.py) already give an empty cache, English and fast
+password hashing; `_feed_defaults` adds what the feed needs on top: a public https site address
+and empty in-process rate-limit counters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from carnet.accounts.models import User
 from carnet.feeds import throttle
@@ -35,18 +34,9 @@ SECRET_TYPE = "Psychiatric-assessment-ZQX"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()
+def _feed_defaults(settings: object) -> None:
     throttle.reset()
-
-
-@pytest.fixture(autouse=True)
-def _english_by_default(settings: object) -> Iterator[None]:
-    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.SITE_URL = "https://carnet.example.org"  # type: ignore[attr-defined]
-    with translation.override("en"):
-        yield
 
 
 @dataclass

@@ -17,8 +17,7 @@ from carnet.practices.models import AuditEntry
 from tests import factories
 from tests.feeds.feed_data import (  # noqa: F401  (autouse fixtures)
     Agenda,
-    _english_by_default,
-    _fresh_cache,
+    _feed_defaults,
     agenda_fixture,
     build_agenda,
 )

@@ -20,8 +20,7 @@ from tests.feeds.feed_data import (  # noqa: F401  (autouse fixtures)
     SECRET_PHONE,
     SECRET_TYPE,
     Agenda,
-    _english_by_default,
-    _fresh_cache,
+    _feed_defaults,
     agenda_fixture,
     soon,
 )
