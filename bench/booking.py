@@ -256,4 +256,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from django_scopes import scopes_disabled
+
+    # Building and cleaning the bench practice is an operator's job, across tenants; the
+    # booking door scopes itself to the practice it is given.
+    with scopes_disabled():
+        main()

@@ -13,11 +13,25 @@ import os
 import sys
 
 
+def command_line(args: list[str]) -> list[str]:
+    """`carnet feed-link` and `carnet feed_link` are one command: hyphens name Python modules."""
+    args = list(args)
+    position = 1 if args[:1] == ["help"] else 0
+    if len(args) > position and not args[position].startswith("-"):
+        args[position] = args[position].replace("-", "_")
+    return args
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carnet.settings")
     from django.core.management import execute_from_command_line
+    from django_scopes import scopes_disabled
 
-    execute_from_command_line(["carnet", *(sys.argv[1:] if argv is None else argv)])
+    # Commands act on any practice they are told about (ids, emails on the command line), so
+    # they run unscoped on purpose; the web requests they serve run in threads of their own,
+    # each scoped by the tenancy middleware.
+    with scopes_disabled():
+        execute_from_command_line(["carnet", *command_line(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

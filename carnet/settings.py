@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,7 +28,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DATA_DIR = Path(os.environ.get("CARNET_DATA_DIR", BASE_DIR / "data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Patient data: the directory is its owner's alone (carnet/data_files.py keeps it so).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("CARNET_DEBUG", True)
 # The development key is public on purpose: `check --deploy` refuses it, production sets its own.
@@ -42,18 +44,49 @@ SECURE = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env_bool("CARNET_SSL_REDIRECT", SECURE and not DEBUG)
+# Load balancers probe /healthz over plain HTTP on the internal port: answer, don't redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("CARNET_HSTS_SECONDS", "31536000" if SECURE else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CARNET_BEHIND_PROXY", False) else None
+# Behind a TLS proxy (CARNET_BEHIND_PROXY=1), `carnet serve` trusts the X-Forwarded-Proto, -For
+# and -Host headers of requests that come from CARNET_TRUSTED_PROXY only (an exact address; the
+# default suits a proxy on the same machine, "*" only when nothing but the proxy can reach the
+# port): waitress then sets the scheme and REMOTE_ADDR, the real client, from them and drops
+# these headers from every other sender. The proxy must set X-Forwarded-Proto and -Host itself
+# and append to X-Forwarded-For; CARNET_TRUSTED_PROXY_COUNT counts chained proxies.
+BEHIND_PROXY = env_bool("CARNET_BEHIND_PROXY", False)
+TRUSTED_PROXY = os.environ.get("CARNET_TRUSTED_PROXY", "127.0.0.1")
+TRUSTED_PROXY_COUNT = int(os.environ.get("CARNET_TRUSTED_PROXY_COUNT", "1"))
+TRUSTED_PROXY_HEADERS = env_list(
+    "CARNET_TRUSTED_PROXY_HEADERS", "x-forwarded-proto,x-forwarded-for,x-forwarded-host"
 )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Only Carnet's own files; the few inline scripts carry the per-response nonce. Style attributes
+# (a colour swatch, the calendar widget's positions) are allowed, <style> elements are not.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The visitor's language choice (?lang=) lives in this cookie, not in a session row.
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, for operators (superusers) only: see carnet/practices/admin_site.py.
+    "carnet.practices.admin_site.OperatorsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +101,7 @@ INSTALLED_APPS = [
     "carnet.feeds",
     "carnet.jobs",
     "carnet.workspace",
+    "carnet.demo",
 ]
 
 MIDDLEWARE = [
@@ -78,10 +112,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The practice and the member of /app/<slug>/ requests, and the data scope of every request.
+    "carnet.practices.tenancy.TenancyMiddleware",
     "carnet.practices.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "carnet.urls"
@@ -98,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -142,8 +180,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("CARNET_EMAIL_VERIFICATION", "optional")
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_ADAPTER = "carnet.accounts.adapter.AccountAdapter"
+# Mandatory, so that sign-up cannot tell who has an account (a taken address is answered like a
+# free one, and its owner gets an email) and nobody can claim an address they cannot read.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+# Failed logins: per account first (strict), then per client address (looser, so that one
+# attacker behind an office's NAT is throttled without locking every colleague out). The
+# account's limit comes first so that hammering an already locked account costs nothing from the
+# address's allowance. The address is REMOTE_ADDR: waitress sets it from the trusted proxy's
+# headers; X-Forwarded-For is never read here (ALLAUTH_TRUSTED_PROXY_COUNT stays 0).
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key,30/5m/ip"}
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 
@@ -152,10 +200,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that answers like an empty cache while Redis is unreachable.
+            "BACKEND": "carnet.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             # Lets several installations (or test runs) share one Redis without meeting.
             "KEY_PREFIX": os.environ.get("CARNET_CACHE_PREFIX", "carnet"),
+            # A Redis that does not answer costs each request seconds at most, not forever.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -172,6 +223,9 @@ else:
 TASKS = {"default": {"BACKEND": "carnet.jobs.backend.HueyTaskBackend"}}
 HUEY_QUEUE_NAME = os.environ.get("CARNET_QUEUE_NAME", "carnet")
 HUEY_IMMEDIATE = env_bool("CARNET_JOBS_IMMEDIATE", False)
+# At SIGTERM/SIGINT a consumer waits this long for running jobs, then puts them back on the
+# queue. Keep it below the service manager's own stop timeout (systemd 90 s, Kubernetes 30 s).
+JOBS_SHUTDOWN_TIMEOUT = float(os.environ.get("CARNET_JOBS_SHUTDOWN_TIMEOUT", "20"))
 
 # --- email ------------------------------------------------------------------------------------
 # Django 6.1's MAILERS. Development prints emails to the console unless CARNET_EMAIL_HOST is set.

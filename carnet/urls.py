@@ -1,17 +1,16 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from carnet.accounts import views as account_views
+from carnet.health import healthz
 from carnet.workspace import views as workspace_views
-
-
-def health(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
 
 
 urlpatterns = [
     path("", workspace_views.home, name="home"),
-    path("healthz", health, name="health"),
+    path("healthz", healthz, name="health"),
+    # Operators log in through the same, rate-limited form as everyone (before the admin's own).
+    path("admin/login/", account_views.operator_login, name="operator_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),

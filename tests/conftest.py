@@ -36,6 +36,24 @@ def on_redis() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _scopes_disabled() -> Iterator[None]:
+    """Tests build and inspect data of several practices freely (django-scopes is off).
+
+    Requests still run as in production: the tenancy middleware sets the scope of each one
+    (tests/practices/test_tenancy.py proves that an unscoped query raises there).
+    """
+    from django.conf import settings
+
+    if not settings.configured:  # the pure-core tests also run without Django (-p no:django)
+        yield
+        return
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default() -> Iterator[None]:
     """Tests read English messages unless they choose a language (the product defaults to fr).
 

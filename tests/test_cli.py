@@ -108,7 +108,43 @@ def test_check_deploy_flags_development_defaults(sqlite_env: dict[str, str]) -> 
     assert "SECRET_KEY" in result.stdout + result.stderr
 
 
+def test_check_deploy_fails_on_the_public_development_key(sqlite_env: dict[str, str]) -> None:
+    """An error, not a warning: `check --deploy` with its default fail level stops on it."""
+    env = {
+        **sqlite_env,
+        "CARNET_DEBUG": "0",
+        "CARNET_SITE_URL": "https://carnet.example.org",
+        "CARNET_ALLOWED_HOSTS": "carnet.example.org",
+    }
+    env.pop("CARNET_SECRET_KEY", None)
+    result = carnet("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "carnet.E001" in result.stdout + result.stderr
+    real_key = {"CARNET_SECRET_KEY": "k" * 20 + "-production-secret-from-the-vault-0123456789"}
+    result = carnet("check", "--deploy", env={**env, **real_key})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_django_commands_are_reachable_through_carnet(sqlite_env: dict[str, str]) -> None:
     result = carnet("help", env=sqlite_env)
     for command in ("demo", "serve", "worker", "migrate", "add_practice"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("spelling", ["feed-link", "feed_link"])
+def test_feed_link_answers_to_both_spellings(sqlite_env: dict[str, str], spelling: str) -> None:
+    assert carnet("demo", "--seed-only", env=sqlite_env).returncode == 0
+    result = carnet(spelling, "sagefemme@demo.carnet.local", env=sqlite_env)
+    assert result.returncode == 0, result.stderr
+    assert "/feeds/" in result.stdout and "webcal://" in result.stdout
+    assert "feed_link" in carnet("help", env=sqlite_env).stdout
+    assert "EMAIL" in carnet("help", "feed-link", env=sqlite_env).stdout.upper()
+
+
+def test_command_line_maps_hyphens_to_the_module_name() -> None:
+    from carnet.cli import command_line
+
+    assert command_line(["feed-link", "a@b.c"]) == ["feed_link", "a@b.c"]
+    assert command_line(["help", "feed-link"]) == ["help", "feed_link"]
+    assert command_line(["--version"]) == ["--version"]
+    assert command_line([]) == []

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carnet.accounts.models import User
+from carnet.accounts.verification import vouch_for
 
 
 @admin.register(User)
@@ -17,3 +21,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """An account an operator adds here has an address the operator vouches for."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            vouch_for(obj)

@@ -19,11 +19,16 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """An account made by an operator or by code (createsuperuser, tests): the address is
+        vouched for, so it is recorded as verified. Sign-up does not come through here."""
+        from carnet.accounts.verification import vouch_for
+
         if not email:
             raise ValueError(_("An email address is required."))
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        vouch_for(user)
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:

@@ -7,19 +7,23 @@ fingerprint with the generations it was computed at, and recomputes it from the 
 when one of them moved, or when it is older than STATE_TTL: that bound covers writes that send
 no signal (`QuerySet.update()`, raw SQL, another program), which are then seen within minutes.
 
-A generation is the time of the change (and a random part). The writer's transaction may
-commit a little after it, and a feed read in between would store the old data under the new
-generation: a fingerprint computed less than SETTLE seconds after a generation is therefore
-not trusted, and computed again on the next request.
+The new generation is stored once the writer's transaction commits (never after a rollback),
+and outside it: a booking must succeed while the cache is down, so a cache failure is logged
+and the feed catches up within STATE_TTL. A generation is the time of the change (and a random
+part); a fingerprint computed less than SETTLE seconds after a generation is not trusted, and
+computed again on the next request, which covers a read that began before the commit.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from carnet.patients.models import Patient
@@ -31,13 +35,28 @@ STATE_TTL = 300
 SETTLE = 5.0
 _GENERATION_TTL = 7 * 24 * 3600
 
+logger = logging.getLogger(__name__)
+
 
 def generation_keys(practitioner_id: int, practice_id: int) -> tuple[str, str]:
     return f"feeds:gen:practitioner:{practitioner_id}", f"feeds:gen:practice:{practice_id}"
 
 
+def _store_generation(key: str) -> None:
+    try:
+        cache.set(key, (time.time(), secrets.token_hex(4)), _GENERATION_TTL)
+    except Exception:  # any cache failure: the data is saved, the feed catches up later
+        logger.warning(
+            "Could not record a feed change (%s); feeds see it within %s s.",
+            key,
+            STATE_TTL,
+            exc_info=True,
+        )
+
+
 def _bump(key: str) -> None:
-    cache.set(key, (time.time(), secrets.token_hex(4)), _GENERATION_TTL)
+    """Store a new generation for `key` once the current transaction commits."""
+    transaction.on_commit(partial(_store_generation, key), robust=True)
 
 
 def _practitioner_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -45,8 +64,9 @@ def _practitioner_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _override_changed(sender: Any, instance: PersonalEventOverride, **kwargs: Any) -> None:
+    # The base manager: a signal is not a tenant-scoped request, and the event is known by id.
     practitioner_id = (
-        PersonalEvent.objects.filter(pk=instance.event_id)
+        PersonalEvent._base_manager.filter(pk=instance.event_id)
         .values_list("practitioner_id", flat=True)
         .first()
     )

@@ -6,10 +6,11 @@ The view asks three things, cheapest first:
 2. `feed_state(source, window)`: one aggregate query; a fingerprint of everything the feed
    shows, from which the ETag comes. An unchanged feed is answered 304 after these two
    queries, without loading or rendering a single event.
-3. `build_feed(source, window)`: three queries (appointments, personal events, their changed
-   occurrences), each selecting only the columns the feed writes, then the pure writer in
-   `carnet.feeds.ical`. Titles go through `carnet.feeds.privacy`; nothing else about a patient
-   is ever selected.
+3. `build_feed(source, window)`: four queries (appointments before and after today, only as
+   many as could fit in the feed's 1 MB; personal events; their changed occurrences), each
+   selecting only the columns the feed writes, then the pure writer in `carnet.feeds.ical`,
+   which keeps the events nearest to today that fit in the byte budget. Titles go through
+   `carnet.feeds.privacy`; nothing else about a patient is ever selected.
 
 The window rolls by whole days in the practice's zone: appointments starting from 30 days ago
 up to the booking horizon or at least 365 days ahead. Cancelled appointments are left out.
@@ -39,12 +40,12 @@ from carnet.feeds.ical import (
     FeedOccurrenceOverride,
     FeedPersonalEvent,
     render_feed,
+    smallest_appointment_bytes,
 )
 from carnet.feeds.links import hash_token
 from carnet.feeds.privacy import appointment_title, personal_event_title
-from carnet.feeds.queries import aware
 from carnet.scheduling.models import PersonalEvent, PersonalEventOverride
-from carnet.scheduling.recurrence import Override, RecurringEvent, occurrences
+from carnet.scheduling.recurrence import Override, RecurringEvent, occurrences, read_exdates
 
 __all__ = [
     "FeedSource",
@@ -60,7 +61,9 @@ logger = logging.getLogger(__name__)
 
 # Bump when the bytes written for the same data change (new property, new label), so that
 # cached bodies and clients' ETags are replaced.
-FEED_FORMAT = 1
+FEED_FORMAT = 2  # 2: one link per event, byte budget
+# Google Calendar refuses a subscription over 1 MB: the body stays under this many bytes.
+MAX_BYTES = 1_000_000
 DAYS_BACK = 30
 MIN_DAYS_AHEAD = 365
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -107,10 +110,27 @@ def find_source(token: str) -> FeedSource | None:
     row = queries.fetch_source(hash_token(token))
     if row is None:
         return None
-    (link, updated, title, personal, pid, name, horizon, slug, zone, refresh, lang, own, pc) = row
-    language = own if own in _LANGUAGES else lang if lang in _LANGUAGES else settings.LANGUAGE_CODE
+    own, practice_language = row.user_language, row.practice_language
+    language = (
+        own
+        if own in _LANGUAGES
+        else practice_language
+        if practice_language in _LANGUAGES
+        else settings.LANGUAGE_CODE
+    )
     return FeedSource(
-        link, updated, title, personal, pid, name, horizon, slug, zone, refresh, language, pc
+        link_id=row.link_id,
+        link_updated_at=row.link_updated_at,
+        title_choice=row.title_choice,
+        personal_choice=row.personal_choice,
+        practitioner_id=row.practitioner_id,
+        practitioner_name=row.practitioner_name,
+        horizon_days=row.horizon_days,
+        practice_slug=row.practice_slug,
+        practice_zone=row.practice_zone,
+        refresh_minutes=row.refresh_minutes,
+        language=language,
+        practice_id=row.practice_id,
     )
 
 
@@ -139,8 +159,12 @@ def feed_state(source: FeedSource, window: Window) -> FeedState:
     """
     rows = queries.fetch_fingerprint_rows(source.practitioner_id, window.start, window.end)
     changed = source.link_updated_at
-    for kind, _n, _m, newest, patients in rows:
-        for stamp in (newest, patients) if kind == 0 else (newest,) if kind == 1 else ():
+    for row in rows:
+        # Overrides' times are not changes (they may lie in the future); the others' are.
+        stamps = (
+            (row.newest, row.other) if row.kind == 0 else (row.newest,) if row.kind == 1 else ()
+        )
+        for stamp in stamps:
             if stamp is not None and stamp > changed:
                 changed = stamp
     parts = [
@@ -149,15 +173,10 @@ def feed_state(source: FeedSource, window: Window) -> FeedState:
         source,
         window.start.isoformat(),
         window.end.isoformat(),
-        *(tuple(str(value) for value in row) for row in rows),
+        *rows,
     ]
     fingerprint = hashlib.sha256(repr(parts).encode()).hexdigest()
     return FeedState(fingerprint, f'"{fingerprint[:40]}"', changed.replace(microsecond=0))
-
-
-def _aware(value: str, zone: ZoneInfo) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def _utc_until(rule: str, zone: ZoneInfo) -> str:
@@ -172,62 +191,70 @@ def _utc_until(rule: str, zone: ZoneInfo) -> str:
     return rule[: match.start(2)] + stamp + rule[match.end(2) :]
 
 
-def _appointments(source: FeedSource, window: Window) -> list[FeedAppointment]:
-    rows = queries.fetch_appointments(source.practitioner_id, window.start, window.end)
-    generic = _("Appointment")
+def _appointments(source: FeedSource, window: Window, now: datetime) -> list[FeedAppointment]:
     choice, base = source.title_choice, f"{settings.SITE_URL}/app/{source.practice_slug}"
+    # More than this many events never fit in the byte budget: do not even read them.
+    most = MAX_BYTES // smallest_appointment_bytes(f"{base}/appointments/{UUID(int=0)}/") + 1
+    rows = queries.fetch_appointments(
+        source.practitioner_id, window.start, window.end, around=now, limit=most
+    )
+    generic = _("Appointment")
     titles: dict[tuple[str, str], str] = {}  # a patient comes back many times in a year
     result = []
-    for public_id, start, end, sequence, updated, patient_updated, first, last in rows:
-        uid = str(public_id if isinstance(public_id, UUID) else UUID(public_id))
-        summary = titles.get((first, last))
+    for row in rows:
+        name = (row.first_name, row.last_name)
+        summary = titles.get(name)
         if summary is None:
-            summary = titles[first, last] = appointment_title(choice, first, last, generic)
+            summary = titles[name] = appointment_title(choice, *name, generic)
         result.append(
             FeedAppointment(
-                uid=uid,
-                start=aware(start),
-                end=aware(end),
+                uid=row.public_id,
+                start=row.start,
+                end=row.end,
                 summary=summary,
-                url=f"{base}/appointments/{uid}/",
-                sequence=sequence,
+                url=f"{base}/appointments/{row.public_id}/",
+                sequence=row.sequence,
                 # A renamed patient changes the title: clients must see the event as changed.
-                last_modified=max(aware(updated), aware(patient_updated)),
+                last_modified=max(row.updated_at, row.patient_updated_at),
             )
         )
     return result
 
 
+_PERSONAL_EVENT_FIELDS = (
+    *("pk", "public_id", "title", "start", "end", "time_zone", "rrule", "exdates"),
+    *("sequence", "updated_at"),
+)
+
+
 def _personal_events(source: FeedSource, window: Window) -> list[FeedPersonalEvent]:
-    rows = list(
+    # A practitioner has tens of these, not thousands: the ORM's model instances cost nothing.
+    events = list(
         PersonalEvent.objects.filter(_events_in(window), practitioner_id=source.practitioner_id)
         .order_by("start", "pk")
-        .values_list(
-            "pk",
-            "public_id",
-            "title",
-            "start",
-            "end",
-            "time_zone",
-            "rrule",
-            "exdates",
-            "sequence",
-            "updated_at",
-        )
+        .only(*_PERSONAL_EVENT_FIELDS)
     )
-    recurring = [row[0] for row in rows if row[6]]
-    changed: dict[int, list[tuple[datetime, datetime | None, datetime | None, bool]]] = {}
+    changed: dict[int, list[PersonalEventOverride]] = {}
+    recurring = [event.pk for event in events if event.rrule]
     if recurring:
-        for event_id, *override in PersonalEventOverride.objects.filter(
-            event_id__in=recurring
-        ).values_list("event_id", "recurrence_id", "start", "end", "cancelled"):
-            changed.setdefault(event_id, []).append(tuple(override))  # type: ignore[arg-type]
+        for override in PersonalEventOverride.objects.filter(event_id__in=recurring).only(
+            "event_id", "recurrence_id", "start", "end", "cancelled"
+        ):
+            changed.setdefault(override.event_id, []).append(override)
     busy = _("Busy")
     result = []
-    for pk, public_id, title, start, end, zone_key, rule, exdates, sequence, updated in rows:
+    for event in events:
+        pk, public_id, start, end, rule = (
+            event.pk,
+            event.public_id,
+            event.start,
+            event.end,
+            event.rrule,
+        )
+        sequence, updated = event.sequence, event.updated_at
         try:
-            zone = ZoneInfo(zone_key)
-            summary = personal_event_title(source.personal_choice, title, busy)
+            zone = ZoneInfo(event.time_zone)
+            summary = personal_event_title(source.personal_choice, event.title, busy)
             if not rule:
                 result.append(
                     FeedPersonalEvent(
@@ -241,11 +268,16 @@ def _personal_events(source: FeedSource, window: Window) -> list[FeedPersonalEve
                     )
                 )
                 continue
-            excluded = tuple(_aware(value, zone) for value in exdates or ())
+            # Stored EXDATEs are read leniently: an unreadable one is left out (that occurrence
+            # shows as busy), never a 500 for the whole feed.
+            excluded, unreadable = read_exdates(event.exdates, zone)
+            if unreadable:
+                logger.warning("feed: %d unreadable EXDATEs of personal event %s", unreadable, pk)
             overrides = tuple(
-                FeedOccurrenceOverride(rid, new_start, new_end, cancelled)
-                for rid, new_start, new_end, cancelled in changed.get(pk, ())
-                if cancelled or rid not in excluded  # an excluded occurrence stays excluded
+                FeedOccurrenceOverride(o.recurrence_id, o.start, o.end, o.cancelled)
+                for o in changed.get(pk, ())
+                # An excluded occurrence stays excluded.
+                if o.cancelled or o.recurrence_id not in excluded
             )
             series = RecurringEvent(
                 start=start,
@@ -281,12 +313,17 @@ def _personal_events(source: FeedSource, window: Window) -> list[FeedPersonalEve
 
 def build_feed(source: FeedSource, window: Window) -> bytes:
     """The feed's bytes, in the language of the practitioner (or else of the practice)."""
+    # The start of today in the practice's zone, not the clock: the same data and window give
+    # the same bytes (and ETag) all day long.
+    now = window.start + timedelta(days=DAYS_BACK)
     with translation.override(source.language):
         calendar = FeedCalendar(
             name=_("%(name)s – Carnet") % {"name": source.practitioner_name},
             refresh=timedelta(minutes=source.refresh_minutes),
-            appointments=_appointments(source, window),
+            appointments=_appointments(source, window, now),
             personal_events=_personal_events(source, window),
             description_label=_("Open in Carnet: {url}"),
+            max_bytes=MAX_BYTES,
+            now=now,
         )
     return render_feed(calendar)

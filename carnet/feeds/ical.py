@@ -12,10 +12,13 @@ labels, absolute URLs) and calls::
                                       url=..., sequence=..., last_modified=...)],
         personal_events=[FeedPersonalEvent(...)],
         description_label=_("Open in Carnet: {url}"),
+        max_bytes=1_000_000,
+        now=start_of_today,
     ))  # -> bytes, serve as "text/calendar; charset=utf-8"
 
 Public API: :class:`FeedCalendar`, :class:`FeedAppointment`, :class:`FeedPersonalEvent`,
-:class:`FeedOccurrenceOverride`, :func:`render_feed`, :func:`fold_line`, :func:`escape_text`.
+:class:`FeedOccurrenceOverride`, :func:`render_feed`, :func:`smallest_appointment_bytes`,
+:func:`fold_line`, :func:`escape_text`.
 
 Why it looks the way it does:
 
@@ -27,22 +30,29 @@ Why it looks the way it does:
   the bytes of an unchanged feed do not change and clients do not churn.
 - Appointments are written in UTC. A recurring personal event is written in its own zone,
   because "every Tuesday at 09:00" must stay at 09:00 across daylight-saving changes; every
-  zone used gets a ``VTIMEZONE`` with yearly ``RRULE`` observances (see ``_vtimezone_lines``),
-  the form that ical.js, Outlook, Google and Apple all read the same way.
+  zone used gets a ``VTIMEZONE`` from :mod:`carnet.feeds.vtimezone`.
+- An appointment carries its link once, in ``DESCRIPTION``: the one property Google Calendar,
+  Outlook and Apple Calendar all show (Google and Outlook ignore ``URL``). A second copy in
+  ``URL`` cost about a fifth of every event's bytes.
+- A feed has a byte budget (``max_bytes``): Google Calendar refuses subscriptions over 1 MB.
+  When the events do not fit, the nearest ones to ``now`` are kept (the near future first,
+  the recent past counting twice as far, see ``PAST_WEIGHT``) and the far end is left out,
+  so a trimmed feed still covers one unbroken span around today.
 - Values from the caller that are written unescaped (URL, RRULE, UID) are validated when the
   input values are built, so no value can inject a line into the feed.
 """
 
 from __future__ import annotations
 
-import calendar as gregorian
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from uuid import UUID
 from zoneinfo import ZoneInfo
+
+from carnet.feeds.content_lines import escape_text, fold, fold_line
+from carnet.feeds.vtimezone import vtimezone_lines
 
 __all__ = [
     "PRODID",
@@ -53,11 +63,14 @@ __all__ = [
     "escape_text",
     "fold_line",
     "render_feed",
+    "smallest_appointment_bytes",
 ]
 
 PRODID = "-//Carnet//Carnet//EN"
 UID_DOMAIN = "carnet"
-MAX_LINE_OCTETS = 75  # RFC 5545 section 3.1, excluding the CRLF
+# A past event counts as this many times farther from now than a future one, when a feed
+# over its byte budget keeps the nearest events: the coming weeks matter most.
+PAST_WEIGHT = 2
 
 # ---------------------------------------------------------------------------------------------
 # Input values
@@ -202,6 +215,12 @@ class FeedCalendar:
     translated text around the appointment link, with ``{url}`` where the link goes (for
     example "Open in Carnet: {url}"); it is substituted literally, never with ``str.format``,
     so a translation with stray braces cannot break the feed.
+
+    ``max_bytes``, when given, is the budget: the body is always shorter. Appointments and
+    single personal events are then kept nearest to ``now`` first (see ``PAST_WEIGHT``), until
+    the next one would not fit; it and every farther event are left out. The calendar's
+    header, its time zones and recurring personal events (a few lines each, and they cover
+    the near future too) are always written.
     """
 
     name: str
@@ -209,70 +228,20 @@ class FeedCalendar:
     appointments: Sequence[FeedAppointment]
     personal_events: Sequence[FeedPersonalEvent]
     description_label: str
+    max_bytes: int | None = None
+    now: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.refresh <= timedelta(0):
             raise ValueError("refresh must be positive")
+        if self.max_bytes is not None:
+            if self.now is None:
+                raise ValueError("a byte budget needs `now`, from where nearness is measured")
+            _require_aware("now", self.now)
 
 
 # ---------------------------------------------------------------------------------------------
-# Text: escaping and folding
-# ---------------------------------------------------------------------------------------------
-
-# RFC 5545 TEXT may not contain CONTROL characters other than HTAB; they are dropped.
-_ESCAPES: dict[int, str | None] = {c: None for c in [*range(0x09), *range(0x0A, 0x20), 0x7F]}
-_ESCAPES |= {ord("\\"): "\\\\", ord(";"): "\\;", ord(","): "\\,", ord("\n"): "\\n"}
-_NEEDS_ESCAPE = re.compile(r"[\\;,\x00-\x08\x0a-\x1f\x7f]")
-
-
-def escape_text(text: str) -> str:
-    """Escape a TEXT value (RFC 5545 section 3.3.11); CR LF and lone CR become newlines."""
-    if not _NEEDS_ESCAPE.search(text):
-        return text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate(_ESCAPES)
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, returned as text joined by CRLF + space.
-
-    Cuts fall between UTF-8 sequences, never inside one. Continuation lines hold 74 octets
-    after their leading space. Lone surrogates, which UTF-8 cannot carry, become "?".
-    """
-    if line.isascii():
-        if len(line) <= MAX_LINE_OCTETS:
-            return line
-        if len(line) <= 2 * MAX_LINE_OCTETS - 1:  # URLs and descriptions: one fold
-            return f"{line[:MAX_LINE_OCTETS]}\r\n {line[MAX_LINE_OCTETS:]}"
-        first = MAX_LINE_OCTETS
-        rest = range(first, len(line), MAX_LINE_OCTETS - 1)
-        return "\r\n ".join([line[:first], *(line[i : i + MAX_LINE_OCTETS - 1] for i in rest)])
-    data = line.encode("utf-8", "replace")
-    chunks = []
-    begin, limit, size = 0, MAX_LINE_OCTETS, len(data)
-    while size - begin > limit:
-        cut = begin + limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: step back to a boundary
-            cut -= 1
-        chunks.append(data[begin:cut])
-        begin, limit = cut, MAX_LINE_OCTETS - 1
-    chunks.append(data[begin:])
-    return b"\r\n ".join(chunks).decode("utf-8")
-
-
-def fold_line(line: str) -> bytes:
-    """One unfolded content line as feed bytes: UTF-8, folded at 75 octets, ending in CRLF.
-
-    The line must already be escaped: a CR or LF in it raises ``ValueError``.
-    """
-    if "\r" in line or "\n" in line:
-        raise ValueError("a content line cannot contain CR or LF: escape the value first")
-    return (_fold(line) + "\r\n").encode("utf-8")
-
-
-# ---------------------------------------------------------------------------------------------
-# Values: date-times, durations, offsets
+# Values: date-times, durations
 # ---------------------------------------------------------------------------------------------
 
 
@@ -301,203 +270,6 @@ def _duration(value: timedelta) -> str:
     return text
 
 
-def _offset(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{sign}{hours:02d}{minutes:02d}" + (f"{seconds:02d}" if seconds else "")
-
-
-# ---------------------------------------------------------------------------------------------
-# VTIMEZONE
-# ---------------------------------------------------------------------------------------------
-
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_EPOCH = datetime(1970, 1, 1)
-_BASE_YEAR = 1970  # observances start here, as Google's and Mozilla's VTIMEZONEs do
-_CHECK_YEARS = 8  # later years a yearly rule must predict before we trust it
-_LISTED_YEARS = 6  # years written one by one for zones whose rules are not yearly
-
-
-def _offset_at(zone: ZoneInfo, timestamp: int) -> timedelta:
-    offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
-    assert offset is not None
-    return offset
-
-
-def _transitions(zone: ZoneInfo, year: int) -> list[tuple[int, timedelta, timedelta]]:
-    """(instant, offset before, offset after) of each UTC-offset change in a year.
-
-    zoneinfo does not expose its transitions, so they are found by sampling the offset
-    daily and bisecting each change down to the second.
-    """
-    start = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    end = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
-    found = []
-    lo, before = start, _offset_at(zone, start)
-    for hi in range(start + 86400, end + 86400, 86400):
-        after = _offset_at(zone, hi)
-        if after != before:
-            low, high = lo, hi  # offset(low) == before, offset(high) == after
-            while high - low > 1:
-                mid = (low + high) // 2
-                if _offset_at(zone, mid) == before:
-                    low = mid
-                else:
-                    high = mid
-            if start <= high < end:
-                found.append((high, before, after))
-        lo, before = hi, after
-    return found
-
-
-def _wall(instant: int, offset: timedelta) -> datetime:
-    """Naive local wall time of a UTC instant at an offset."""
-    return _EPOCH + timedelta(seconds=instant) + offset
-
-
-def _nth_candidates(day: datetime) -> list[int]:
-    """Ways to name a date's weekday in its month: last first (-1), then the nth."""
-    candidates = []
-    if day.day + 7 > gregorian.monthrange(day.year, day.month)[1]:
-        candidates.append(-1)
-    if day.day <= 28:
-        candidates.append((day.day - 1) // 7 + 1)
-    return candidates
-
-
-def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> int:
-    """Day of the month of the nth (or last, -1) given weekday."""
-    first_weekday, length = gregorian.monthrange(year, month)
-    first = 1 + (weekday - first_weekday) % 7
-    if nth > 0:
-        return first + 7 * (nth - 1)
-    return first + 7 * ((length - first) // 7)
-
-
-def _yearly_rules(
-    zone: ZoneInfo, year: int, changes: list[tuple[int, timedelta, timedelta]]
-) -> list[tuple[datetime, int, timedelta, timedelta]] | None:
-    """Express this year's and next year's changes as yearly nth-weekday rules, or None.
-
-    Returns, per change, its wall time this year, the nth weekday (-1 for last) and its
-    offsets. A rule is kept only if it also predicts the zone's changes in the following
-    years, which catches rules like Israel's "Friday before the last Sunday of March".
-    """
-    this_year = [c for c in changes if _wall(c[0], c[1]).year == year]
-    next_year = [c for c in changes if _wall(c[0], c[1]).year == year + 1]
-    if len(this_year) != 2 or len(next_year) != 2:
-        return None
-    rules = []
-    for (t1, from1, to1), (t2, from2, to2) in zip(this_year, next_year, strict=True):
-        w1, w2 = _wall(t1, from1), _wall(t2, from2)
-        same = (from1, to1, w1.month, w1.weekday(), w1.time()) == (
-            from2,
-            to2,
-            w2.month,
-            w2.weekday(),
-            w2.time(),
-        )
-        if not same:
-            return None
-        shared = [n for n in _nth_candidates(w1) if n in _nth_candidates(w2)]
-        for nth in shared:
-            if all(_predicts(zone, y, w1, nth, from1, to1) for y in _later_years(year)):
-                rules.append((w1, nth, from1, to1))
-                break
-        else:
-            return None
-    return rules
-
-
-def _later_years(year: int) -> range:
-    return range(year + 2, year + 2 + _CHECK_YEARS)
-
-
-def _predicts(
-    zone: ZoneInfo, year: int, wall: datetime, nth: int, before: timedelta, after: timedelta
-) -> bool:
-    day = _nth_weekday(year, wall.month, wall.weekday(), nth)
-    local = wall.replace(year=year, day=day)
-    instant = int((local - before - _EPOCH).total_seconds())
-    return _offset_at(zone, instant - 1) == before and _offset_at(zone, instant) == after
-
-
-def _observance(kind: str, before: timedelta, after: timedelta, name: str, start: str) -> list[str]:
-    return [
-        f"BEGIN:{kind}",
-        f"TZOFFSETFROM:{_offset(before)}",
-        f"TZOFFSETTO:{_offset(after)}",
-        _fold("TZNAME:" + escape_text(name)),
-        f"DTSTART:{start}",
-    ]
-
-
-def _stamp(wall: datetime) -> str:
-    return wall.strftime("%Y%m%dT%H%M%S")
-
-
-def _listed_observances(zone: ZoneInfo, year: int) -> list[str]:
-    """One observance per change from ``year`` on, for zones without a yearly rule.
-
-    As with the yearly rules, the larger offset is DAYLIGHT. The first observance goes from
-    the smaller offset, so that ``TZOFFSETTO`` minus the daylight saving is the same
-    standard offset throughout, which dateutil's reader (vobject's) relies on to place the
-    repeated hour when clocks go back.
-    """
-    listed = [c for y in range(year, year + _LISTED_YEARS) for c in _transitions(zone, y)]
-    standard = min(min(before, after) for _, before, after in listed)
-    first = listed[0][1]
-    kind = "DAYLIGHT" if first > standard else "STANDARD"
-    name = datetime.fromtimestamp(listed[0][0] - 1, zone).tzname() or zone.key
-    lines = _observance(kind, standard, first, name, f"{_BASE_YEAR}0101T000000")
-    lines.append(f"END:{kind}")
-    for instant, before, after in listed:
-        kind = "DAYLIGHT" if after > standard else "STANDARD"
-        name = datetime.fromtimestamp(instant, zone).tzname() or zone.key
-        lines += _observance(kind, before, after, name, _stamp(_wall(instant, before)))
-        lines.append(f"END:{kind}")
-    return lines
-
-
-@lru_cache(maxsize=512)
-def _vtimezone_lines(zone: ZoneInfo, year: int) -> tuple[str, ...]:
-    """The VTIMEZONE of a zone, from the rules in force in ``year`` and ``year + 1``.
-
-    Zones with daylight saving get one STANDARD and one DAYLIGHT observance, each with a
-    yearly RRULE such as ``FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU``, starting in 1970 so that
-    every event date is covered (ical.js treats a time before the first observance as UTC).
-    Zones without DST get one STANDARD observance. Zones whose changes are not yearly
-    weekday rules (Morocco's Ramadan, Israel's Friday rule) get one observance per change,
-    from ``year`` for a few years, each with its own DTSTART: never comma-separated RDATE
-    lists, which ical.js and Outlook misread.
-    """
-    changes = _transitions(zone, year) + _transitions(zone, year + 1)
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}"]
-    reference = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
-    if not changes:
-        offset = _offset_at(zone, reference)
-        name = datetime.fromtimestamp(reference, zone).tzname() or zone.key
-        lines += _observance("STANDARD", offset, offset, name, f"{_BASE_YEAR}0101T000000")
-        lines.append("END:STANDARD")
-    elif (rules := _yearly_rules(zone, year, changes)) is not None:
-        rules.sort(key=lambda rule: rule[3] > rule[2])  # STANDARD first, by convention
-        for wall, nth, before, after in rules:
-            kind = "DAYLIGHT" if after > before else "STANDARD"
-            instant = int((wall - before - _EPOCH).total_seconds())
-            name = datetime.fromtimestamp(instant, zone).tzname() or zone.key
-            day = _nth_weekday(_BASE_YEAR, wall.month, wall.weekday(), nth)
-            start = _stamp(wall.replace(year=_BASE_YEAR, day=day))
-            lines += _observance(kind, before, after, name, start)
-            byday = f"{nth}{_WEEKDAYS[wall.weekday()]}"
-            lines += [f"RRULE:FREQ=YEARLY;BYMONTH={wall.month};BYDAY={byday}", f"END:{kind}"]
-    else:
-        lines += _listed_observances(zone, year)
-    lines.append("END:VTIMEZONE")
-    return tuple(lines)
-
-
 # ---------------------------------------------------------------------------------------------
 # The feed
 # ---------------------------------------------------------------------------------------------
@@ -505,11 +277,11 @@ def _vtimezone_lines(zone: ZoneInfo, year: int) -> tuple[str, ...]:
 _EVENT_TAIL = ("TRANSP:OPAQUE", "CLASS:PRIVATE", "STATUS:CONFIRMED", "END:VEVENT")
 
 
-def _append_appointment(out: list[str], appointment: FeedAppointment, label: str) -> None:
+def _appointment_lines(appointment: FeedAppointment, label: str) -> list[str]:
     stamp = _utc(appointment.last_modified)
     url = appointment.url
     description = label.replace("{url}", url) if "{url}" in label else f"{label}\n{url}"
-    out += (
+    return [
         "BEGIN:VEVENT",
         f"UID:{appointment.uid}@{UID_DOMAIN}",
         f"DTSTAMP:{stamp}",
@@ -517,14 +289,13 @@ def _append_appointment(out: list[str], appointment: FeedAppointment, label: str
         f"SEQUENCE:{appointment.sequence}",
         f"DTSTART:{_utc(appointment.start)}",
         f"DTEND:{_utc(appointment.end)}",
-        _fold("SUMMARY:" + escape_text(appointment.summary)),
-        _fold("DESCRIPTION:" + escape_text(description)),
-        _fold("URL:" + url),
+        fold("SUMMARY:" + escape_text(appointment.summary)),
+        fold("DESCRIPTION:" + escape_text(description)),
         *_EVENT_TAIL,
-    )
+    ]
 
 
-def _append_personal_event(out: list[str], event: FeedPersonalEvent) -> None:
+def _personal_event_lines(event: FeedPersonalEvent) -> list[str]:
     stamp = _utc(event.last_modified)
     head = (
         "BEGIN:VEVENT",
@@ -533,15 +304,19 @@ def _append_personal_event(out: list[str], event: FeedPersonalEvent) -> None:
         f"LAST-MODIFIED:{stamp}",
         f"SEQUENCE:{event.sequence}",
     )
-    summary = _fold("SUMMARY:" + escape_text(event.summary))
+    summary = fold("SUMMARY:" + escape_text(event.summary))
     if event.rrule is None:
-        out += (*head, f"DTSTART:{_utc(event.start)}", f"DTEND:{_utc(event.end)}", summary)
-        out += _EVENT_TAIL
-        return
+        return [
+            *head,
+            f"DTSTART:{_utc(event.start)}",
+            f"DTEND:{_utc(event.end)}",
+            summary,
+            *_EVENT_TAIL,
+        ]
     zone = event.zone
     at = f";TZID={zone.key}:"
-    out += (*head, f"DTSTART{at}{_local(event.start, zone)}")
-    out += (f"DTEND{at}{_local(event.end, zone)}", _fold("RRULE:" + event.rrule))
+    out = [*head, f"DTSTART{at}{_local(event.start, zone)}"]
+    out += (f"DTEND{at}{_local(event.end, zone)}", fold("RRULE:" + event.rrule))
     removed = [*event.exdates, *(o.recurrence_id for o in event.overrides if o.cancelled)]
     # One EXDATE per line: some clients read only the first value of a list.
     written = set()
@@ -560,6 +335,72 @@ def _append_personal_event(out: list[str], event: FeedPersonalEvent) -> None:
         out += (*head, f"RECURRENCE-ID{at}{_local(override.recurrence_id, zone)}")
         out += (f"DTSTART{at}{_local(start, zone)}", f"DTEND{at}{_local(end, zone)}", summary)
         out += _EVENT_TAIL
+    return out
+
+
+def smallest_appointment_bytes(url: str) -> int:
+    """No appointment event carrying a link as long as ``url`` takes fewer bytes.
+
+    With a one-character title, the link alone as its description and the smallest sequence:
+    a budget of B bytes holds fewer than ``B // smallest_appointment_bytes(url)`` of them,
+    so a caller may leave out what lies farther than that many events from ``now``.
+    """
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    smallest = FeedAppointment(
+        uid=str(UUID(int=0)),
+        start=epoch,
+        end=epoch + timedelta(minutes=1),
+        summary="A",
+        url=url,
+        sequence=0,
+        last_modified=epoch,
+    )
+    return _size("\r\n".join(_appointment_lines(smallest, "{url}")))
+
+
+def _size(text: str) -> int:
+    """UTF-8 length of a chunk plus the CRLF that follows it."""
+    return (len(text) if text.isascii() else len(text.encode("utf-8"))) + 2
+
+
+def _nearness(start: datetime, now: datetime) -> timedelta:
+    """How far an event is from now, for the budget: the past counts PAST_WEIGHT times."""
+    return start - now if start >= now else (now - start) * PAST_WEIGHT
+
+
+def _within_budget(calendar: FeedCalendar, used: int) -> dict[tuple[int, int], list[str]]:
+    """The lines of the appointments (kind 0) and single personal events (kind 1) that fit.
+
+    Keyed by (kind, index in the calendar's list). ``used`` is what is always written.
+    Events are taken nearest to ``now`` first; the first that does not fit sets the horizon,
+    and every event as far or farther is left out, so the kept events form one unbroken span
+    of time around ``now``.
+    """
+    assert calendar.max_bytes is not None and calendar.now is not None
+    now, budget, label = calendar.now, calendar.max_bytes, calendar.description_label
+    ranked = [(_nearness(a.start, now), 0, i) for i, a in enumerate(calendar.appointments)]
+    ranked += [
+        (_nearness(e.start, now), 1, i)
+        for i, e in enumerate(calendar.personal_events)
+        if e.rrule is None
+    ]
+    ranked.sort()
+    kept: dict[tuple[int, int], list[str]] = {}
+    for position, (nearness, kind, index) in enumerate(ranked):
+        if kind == 0:
+            lines = _appointment_lines(calendar.appointments[index], label)
+        else:
+            lines = _personal_event_lines(calendar.personal_events[index])
+        size = _size("\r\n".join(lines))
+        if used + size >= budget:
+            for near, earlier_kind, earlier in reversed(ranked[:position]):
+                if near < nearness:
+                    break
+                del kept[earlier_kind, earlier]  # as near as the first left out: out too
+            break
+        used += size
+        kept[kind, index] = lines
+    return kept
 
 
 def render_feed(calendar: FeedCalendar, *, year: int | None = None) -> bytes:
@@ -567,29 +408,45 @@ def render_feed(calendar: FeedCalendar, *, year: int | None = None) -> bytes:
 
     ``year`` chooses whose time-zone rules the VTIMEZONEs describe (that year's and the
     next); it defaults to the current UTC year and exists so tests are deterministic.
+    With ``calendar.max_bytes``, the far end is left out so the body stays under it.
     """
     if year is None:
         year = datetime.now(UTC).year
     refresh = _duration(calendar.refresh)
     name = escape_text(calendar.name)
-    out = [
+    head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        _fold(f"NAME:{name}"),
-        _fold(f"X-WR-CALNAME:{name}"),
+        fold(f"NAME:{name}"),
+        fold(f"X-WR-CALNAME:{name}"),
         f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}",
         f"X-PUBLISHED-TTL:{refresh}",
     ]
     zones = {e.zone.key: e.zone for e in calendar.personal_events if e.rrule is not None}
     for key in sorted(zones):
-        out += _vtimezone_lines(zones[key], year)
+        head += vtimezone_lines(zones[key], year)
+    tail = ["END:VCALENDAR", ""]
+    out = head
     label = calendar.description_label
-    for appointment in calendar.appointments:
-        _append_appointment(out, appointment, label)
-    for event in calendar.personal_events:
-        _append_personal_event(out, event)
-    out += ("END:VCALENDAR", "")
+    if calendar.max_bytes is None:
+        for appointment in calendar.appointments:
+            out += _appointment_lines(appointment, label)
+        for event in calendar.personal_events:
+            out += _personal_event_lines(event)
+    else:
+        series = {
+            index: _personal_event_lines(event)
+            for index, event in enumerate(calendar.personal_events)
+            if event.rrule is not None
+        }
+        always = "\r\n".join(head + [line for lines in series.values() for line in lines] + tail)
+        kept = _within_budget(calendar, _size(always))
+        for index in range(len(calendar.appointments)):  # in the caller's order
+            out += kept.get((0, index), ())
+        for index in range(len(calendar.personal_events)):
+            out += series[index] if index in series else kept.get((1, index), ())
+    out += tail
     return "\r\n".join(out).encode("utf-8")

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carnet.feeds.privacy import PersonalTitleChoice, TitleChoice
+from carnet.practices.scoping import ScopedThroughPractitioner
 
 
 class TitleChoices(models.TextChoices):
@@ -52,6 +53,8 @@ class FeedLink(models.Model):
     rotated_at = models.DateTimeField(_("link last generated"), null=True, blank=True)
     # Any change of the link or its choices changes the feed: part of its ETag and Last-Modified.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedThroughPractitioner()
 
     class Meta:
         verbose_name = _("calendar feed link")

@@ -3,8 +3,9 @@
 A calendar client polls every few minutes and most answers are 304, so the path to a 304
 must cost little: building these through the ORM took longer than running them (the
 aggregate is one index range scan). They are plain SQL over the models' own table and column
-names, return plain tuples, and convert date-times themselves (`fromisoformat` on SQLite's
-text is several times faster than the ORM's converters over thousands of rows).
+names, and each maps its rows to a small frozen dataclass defined right above it, converting
+date-times itself (`fromisoformat` on SQLite's text is several times faster than the ORM's
+converters over thousands of rows).
 
 Everything else in the feed uses the ORM.
 """
@@ -12,6 +13,7 @@ Everything else in the feed uses the ORM.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -31,7 +33,15 @@ from carnet.scheduling.models import (
     Practitioner,
 )
 
-__all__ = ["aware", "fetch_appointments", "fetch_fingerprint_rows", "fetch_source"]
+__all__ = [
+    "AppointmentRow",
+    "FingerprintRow",
+    "SourceRow",
+    "aware",
+    "fetch_appointments",
+    "fetch_fingerprint_rows",
+    "fetch_source",
+]
 
 
 def _t(model: type[Model]) -> str:
@@ -55,6 +65,13 @@ def aware(value: Any) -> Any:
     return value
 
 
+def _uuid_text(value: Any) -> str:
+    """A UUID column in canonical text: PostgreSQL gives a UUID, SQLite 32 hex digits."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
 def _param(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
@@ -65,6 +82,25 @@ def _run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """An enabled link of an active practitioner, with what the feed needs to know of them."""
+
+    link_id: int
+    link_updated_at: datetime
+    title_choice: str
+    personal_choice: str
+    practitioner_id: int
+    practitioner_name: str
+    horizon_days: int
+    practice_slug: str
+    practice_zone: str
+    refresh_minutes: int
+    practice_language: str
+    user_language: str | None  # None when the practitioner has no login
+    practice_id: int
 
 
 @cache
@@ -85,16 +121,43 @@ def _source_sql() -> str:
     )
 
 
-def fetch_source(token_hash: str) -> tuple[Any, ...] | None:
-    """(link id, link updated_at, title choice, personal choice, practitioner id, name,
-    horizon days, practice slug, zone, refresh minutes, practice language, user language,
-    practice id)."""
+def fetch_source(token_hash: str) -> SourceRow | None:
+    """The enabled link with this token hash, of an active practitioner, or None."""
     rows = _run(_source_sql(), [token_hash, True, True])
     if not rows:
         return None
-    row = list(rows[0])
-    row[1] = aware(row[1])
-    return tuple(row)
+    (link, updated, title, personal, pid, name, horizon, slug, zone, refresh, lang, own, pc) = rows[
+        0
+    ]
+    return SourceRow(
+        link,
+        aware(updated),
+        title,
+        personal,
+        pid,
+        name,
+        horizon,
+        slug,
+        zone,
+        refresh,
+        lang,
+        own,
+        pc,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintRow:
+    """One of the aggregate's three rows; what `total`, `newest` and `other` are depends on
+    `kind`: 0 appointments (sum of sequences, newest update, patients' newest update),
+    1 personal events (sum of sequences, newest update, latest end), 2 overrides (highest
+    id, latest recurrence id, latest start)."""
+
+    kind: int
+    count: int
+    total: int | None
+    newest: datetime | None
+    other: datetime | None
 
 
 @cache
@@ -126,20 +189,38 @@ def _fingerprint_sql() -> str:
 
 def fetch_fingerprint_rows(
     practitioner_id: int, start: datetime, end: datetime
-) -> list[tuple[Any, ...]]:
-    """Three rows (kind 0 appointments, 1 personal events, 2 overrides):
-    (kind, count, sum or max id, newest change, newest other time), date-times aware."""
+) -> list[FingerprintRow]:
+    """The three rows, by kind, date-times aware."""
     s, e = _param(start), _param(end)
     rows = _run(
         _fingerprint_sql(),
         [AppointmentStatus.CANCELLED.value, practitioner_id, s, e] + [practitioner_id, e, s] * 2,
     )
-    return sorted((k, n, m, aware(a), aware(b)) for k, n, m, a, b in rows)
+    return sorted(
+        (FingerprintRow(k, n, m, aware(a), aware(b)) for k, n, m, a, b in rows),
+        key=lambda row: row.kind,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentRow:
+    """An appointment as the feed shows it: when, its version, and its patient's name."""
+
+    public_id: str
+    start: datetime
+    end: datetime
+    sequence: int
+    updated_at: datetime
+    patient_updated_at: datetime
+    first_name: str
+    last_name: str
 
 
 @cache
-def _appointments_sql() -> str:
+def _appointments_sql(ahead: bool) -> str:
+    """From `around` onwards (ahead) or backwards from it, nearest first, at most `limit`."""
     ap, pa = Appointment, Patient
+    order = "" if ahead else " DESC"
     return (
         f"SELECT a.{_c(ap, 'public_id')}, a.{_c(ap, 'start')}, a.{_c(ap, 'end')},"  # noqa: S608
         f" a.{_c(ap, 'sequence')}, a.{_c(ap, 'updated_at')}, n.{_c(pa, 'updated_at')},"
@@ -148,14 +229,30 @@ def _appointments_sql() -> str:
         f" WHERE a.{_c(ap, 'practitioner')} = %s"
         f" AND a.{_c(ap, 'start')} >= %s AND a.{_c(ap, 'start')} < %s"
         f" AND a.{_c(ap, 'status')} <> %s"
-        f" ORDER BY a.{_c(ap, 'start')}, a.{_c(ap, 'id')}"
+        f" ORDER BY a.{_c(ap, 'start')}{order}, a.{_c(ap, 'id')}{order} LIMIT %s"
     )
 
 
 def fetch_appointments(
-    practitioner_id: int, start: datetime, end: datetime
-) -> list[tuple[Any, ...]]:
-    """Rows of (public_id as text or UUID, start, end, sequence, updated_at, patient's
-    updated_at, first name, last name), date-times left raw: convert them with `aware`."""
-    params = [practitioner_id, _param(start), _param(end), AppointmentStatus.CANCELLED.value]
-    return _run(_appointments_sql(), params)
+    practitioner_id: int, start: datetime, end: datetime, around: datetime, limit: int
+) -> list[AppointmentRow]:
+    """Appointments starting in [start, end), cancelled ones left out, by start; of them only
+    the `limit` nearest after `around` and the `limit` nearest before it.
+
+    A feed has a byte budget that no more than `limit` events fit in: the events farther
+    away in either direction could never be shown, so they are not read (12,000 rows would
+    cost more than the rest of the feed).
+    """
+    cancelled = AppointmentStatus.CANCELLED.value
+    moment = _param(around)
+    before = _run(
+        _appointments_sql(ahead=False),
+        [practitioner_id, _param(start), moment, cancelled, limit],
+    )
+    after = _run(
+        _appointments_sql(ahead=True), [practitioner_id, moment, _param(end), cancelled, limit]
+    )
+    return [
+        AppointmentRow(_uuid_text(uid), aware(a), aware(b), seq, aware(c), aware(d), first, last)
+        for uid, a, b, seq, c, d, first, last in [*reversed(before), *after]
+    ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from django_scopes import scope
 
 from carnet.feeds.changes import SETTLE, STATE_TTL, generation_keys
 from carnet.feeds.feed import (
@@ -35,7 +36,8 @@ from carnet.feeds.forms import FeedPrivacyForm
 from carnet.feeds.links import disable_link, feed_urls, issue_link, link_for
 from carnet.feeds.models import FeedLink
 from carnet.feeds.throttle import hit, parse_limit
-from carnet.practices.access import get_scoped_or_404, practice_member_required
+from carnet.practices import policy
+from carnet.practices.access import PracticeRequest, get_scoped_or_404
 from carnet.scheduling.models import Practitioner
 
 BODY_TTL = 24 * 3600
@@ -65,10 +67,11 @@ def _too_many(retry_after: int) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    """The peer's address; behind the proxy Carnet is told about, the one the proxy saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
+    """The client's address: REMOTE_ADDR, the one source of truth for it.
+
+    Behind the configured proxy, waitress has already set it from X-Forwarded-For
+    (`carnet.server`); reading that header here too would trust whoever sent it.
+    """
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
@@ -91,7 +94,12 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     wait = hit(f"link:{source.link_id}", parse_limit(settings.FEED_RATE_LIMIT))
     if wait is not None:
         return _too_many(wait)
+    # Found by its token: from here on, only the link's practice can be read.
+    with scope(practice=source.practice_id):
+        return _feed_response(request, source)
 
+
+def _feed_response(request: HttpRequest, source: FeedSource) -> HttpResponse:
     window = feed_window(source)
     state = _current_state(source, window)
     max_age = source.refresh_minutes * 60
@@ -156,20 +164,18 @@ def _not_modified(etag: str, max_age: int) -> HttpResponse:
     return _private(response)
 
 
-@practice_member_required
-def feed_settings(request: HttpRequest, practitioner_id: int) -> HttpResponse:
+def feed_settings(request: PracticeRequest, practitioner_id: int) -> HttpResponse:
     """Turn the practitioner's private link on, regenerate it, turn it off, choose titles.
 
     Only the practitioner (their login) and the practice's owners and admins may: the link
     opens the agenda to whoever holds it, so it stays with the person whose agenda it is.
     Anyone else, including assistants, gets the same 404 as for another practice's id.
     """
-    practice = request.practice  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+    practice = request.practice
     practitioner: Practitioner = get_scoped_or_404(
         Practitioner.objects.all(), practice, pk=practitioner_id
     )
-    if not (membership.is_admin or practitioner.user_id == request.user.pk):
+    if not policy.can_manage_feed(request.membership, practitioner):
         raise Http404
 
     link = FeedLink.objects.filter(practitioner=practitioner).first()
@@ -211,8 +217,9 @@ def feed_settings(request: HttpRequest, practitioner_id: int) -> HttpResponse:
 
 
 def _settings_response(response: HttpResponse) -> HttpResponse:
-    # The page may show the secret link: never leak it in a Referer, never keep it in a cache.
-    response["Referrer-Policy"] = "no-referrer"
+    # The page may show the secret link: never keep it in a cache. The link is in the body,
+    # not the URL, so the site's `same-origin` Referrer-Policy leaks nothing; `no-referrer`
+    # here made Chromium send `Origin: null` with the page's forms, which CSRF refuses.
     response["Cache-Control"] = "no-store"
     return response
 

@@ -14,6 +14,7 @@ from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.backends.base import BaseTaskBackend
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_scopes import scopes_disabled
 
 from carnet.jobs.queue import huey
 
@@ -24,7 +25,9 @@ def run_django_task(module_path: str, args: list[Any], kwargs: dict[str, Any]) -
     close_old_connections()
     try:
         task: Task = import_string(module_path)
-        task.call(*args, **kwargs)
+        # Tasks take explicit ids and find their practice from them: unscoped on purpose.
+        with scopes_disabled():
+            task.call(*args, **kwargs)
     finally:
         close_old_connections()
 

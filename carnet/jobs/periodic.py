@@ -18,3 +18,12 @@ def purge_expired_sessions() -> int:
     """Expired login sessions are personal data with no further use: delete them nightly."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@huey.periodic_task(crontab(minute="*"), name="carnet.relay_outbox")
+def relay_outbox() -> int:
+    """Every minute: hand to a worker every outbox delivery that is due and not done (retries
+    whose time has come, jobs lost with a crashed worker or queue). See docs/jobs.md."""
+    from carnet.scheduling.outbox import relay
+
+    return relay()

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from huey import Huey, RedisHuey, SqliteHuey
+from redis import ConnectionPool
 
 
 def build_huey() -> Huey:
     name = settings.HUEY_QUEUE_NAME
     immediate = settings.HUEY_IMMEDIATE
     if settings.REDIS_URL:
-        return RedisHuey(name=name, url=settings.REDIS_URL, results=False, immediate=immediate)
+        # Timeouts, so that an unreachable Redis fails an enqueue (logged, retried by the relay)
+        # or a health check within seconds instead of hanging a request. Blocking reads wait
+        # one second on the server (huey's read_timeout), well within socket_timeout.
+        pool = ConnectionPool.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5
+        )
+        return RedisHuey(name=name, connection_pool=pool, results=False, immediate=immediate)
     return SqliteHuey(
         name=name,
         filename=str(settings.DATA_DIR / "jobs.sqlite3"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carnet.patients.phones import normalize_mobile
 from carnet.practices.models import Language, Practice
+from carnet.practices.scoping import PracticeScopedManager
 
 
 class Patient(models.Model):
@@ -37,6 +38,8 @@ class Patient(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PracticeScopedManager()
 
     class Meta:
         verbose_name = _("patient")

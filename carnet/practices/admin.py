@@ -1,5 +1,9 @@
-from django.contrib import admin
+"""The operators' admin of practices (superusers only, see `carnet.practices.admin_site`)."""
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from carnet.practices.admin_tools import PracticeTimeAdmin, SamePracticeLinksForm
 from carnet.practices.models import AuditEntry, Center, Membership, Practice
 
 
@@ -22,15 +26,24 @@ class CenterAdmin(admin.ModelAdmin):
     list_filter = ("practice",)
 
 
+class MembershipForm(SamePracticeLinksForm):
+    practice_links = ("practitioners", "centers")
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ("user", "practice", "role")
     list_filter = ("practice", "role")
     filter_horizontal = ("practitioners", "centers")
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "practice", "actor", "action", "subject")
+class AuditEntryAdmin(PracticeTimeAdmin):
+    list_display = ("local_at", "practice", "actor", "action", "subject")
     list_filter = ("practice", "action")
     readonly_fields = ("at", "practice", "actor", "action", "subject", "detail")
+
+    @admin.display(description=_("time"), ordering="at")
+    def local_at(self, obj: AuditEntry) -> str:
+        return self.local_time(obj, obj.at)

@@ -6,3 +6,8 @@ class PracticesConfig(AppConfig):
     name = "carnet.practices"
     label = "practices"
     verbose_name = _("Practices")
+
+    def ready(self) -> None:
+        from carnet.practices import boundaries
+
+        boundaries.connect()

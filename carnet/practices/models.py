@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carnet.practices.scoping import PracticeScopedManager
 from carnet.practices.timezones import validate_time_zone
 
 
@@ -75,6 +76,8 @@ class Center(models.Model):
         _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
     )
 
+    objects = PracticeScopedManager()
+
     class Meta:
         verbose_name = _("center")
         verbose_name_plural = _("centers")
@@ -130,6 +133,8 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PracticeScopedManager()
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
@@ -156,6 +161,8 @@ class AuditEntry(models.Model):
     subject = models.CharField(max_length=128, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = PracticeScopedManager()
 
     class Meta:
         verbose_name = _("audit entry")

@@ -9,11 +9,12 @@ the staff pages. `carnet.scheduling.booking` uses the same loader to check one r
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -48,7 +49,7 @@ from carnet.scheduling.models import (
     ScheduleLine,
     TypeScheduleLine,
 )
-from carnet.scheduling.recurrence import Override, RecurringEvent, occurrences
+from carnet.scheduling.recurrence import Override, RecurringEvent, occurrences, read_exdates
 
 __all__ = [
     "PractitionerAgenda",
@@ -57,6 +58,8 @@ __all__ = [
     "offering_practitioners",
     "slot_rules",
 ]
+
+logger = logging.getLogger(__name__)
 
 # Buffers are at most 240 minutes each (AppointmentType's validators). A candidate slot padded by
 # its own buffer can touch a busy interval padded by another type's buffer, so busy rows are
@@ -150,6 +153,48 @@ def _clock(value: time | str) -> time:
     return time.fromisoformat(value) if isinstance(value, str) else value
 
 
+@dataclass(frozen=True, slots=True)
+class _BusyRow:
+    """One row of the busy-time UNION in `load_agendas`; `what` says which branch it came from:
+    'x' a schedule exception, 'a' an appointment, 'p' a personal event."""
+
+    what: str
+    practitioner_id: int
+    pk: int
+    start: datetime
+    end: datetime
+    center_id: int | None = None  # x
+    buffer_before: int = 0  # a, minutes
+    buffer_after: int = 0  # a, minutes
+    label: str | None = None  # x: the exception's kind; p: the title
+    time_zone: str | None = None  # p
+    rrule: str | None = None  # p
+    exdates: str | None = None  # p, JSON text
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> _BusyRow:
+        what, pid, pk, start, end, number1, number2, text1, text2, text3, text4 = row
+        common = (what, pid, pk, _instant(start), _instant(end))
+        if what == "a":
+            return cls(*common, buffer_before=number1, buffer_after=number2)
+        if what == "x":
+            return cls(*common, center_id=number1, label=text1)
+        return cls(*common, label=text1, time_zone=text2, rrule=text3, exdates=text4)
+
+
+class _PersonalRow(NamedTuple):
+    """A personal event as `_expand_personal` reads it."""
+
+    pk: int
+    practitioner_id: int
+    title: str
+    start: datetime
+    end: datetime
+    time_zone: str
+    rrule: str
+    exdates: str | None
+
+
 def load_agendas(
     appointment_type: AppointmentType,
     practitioner_ids: list[int],
@@ -223,21 +268,37 @@ def load_agendas(
         ],
         practitioner_ids,
     )
-    personal = []
-    for what, pid, pk, start, end, n1, n2, t1, t2, t3, t4 in rows:
-        agenda = agendas[pid]
-        start, end = _instant(start), _instant(end)
-        if what == "a":
-            agenda.appointments.append((pk, start, end))
-            agenda.padded.append((start - timedelta(minutes=n1), end + timedelta(minutes=n2)))
-        elif what == "x":
-            dated = DatedRange(start, end, n1)
-            if t1 == ScheduleExceptionKind.EXTRA:
+    personal: list[tuple[Any, ...]] = []
+    for row in map(_BusyRow.from_row, rows):
+        agenda = agendas[row.practitioner_id]
+        start, end = row.start, row.end
+        if row.what == "a":
+            agenda.appointments.append((row.pk, start, end))
+            agenda.padded.append(
+                (
+                    start - timedelta(minutes=row.buffer_before),
+                    end + timedelta(minutes=row.buffer_after),
+                )
+            )
+        elif row.what == "x":
+            dated = DatedRange(start, end, row.center_id)
+            if row.label == ScheduleExceptionKind.EXTRA:
                 agenda.extra.append(dated)
             else:
                 agenda.time_off.append(dated)
         else:
-            personal.append((pk, pid, t1, start, end, t2, t3, t4))
+            personal.append(
+                _PersonalRow(
+                    row.pk,
+                    row.practitioner_id,
+                    row.label or "",
+                    start,
+                    end,
+                    row.time_zone or "UTC",
+                    row.rrule or "",
+                    row.exdates,
+                )
+            )
     _expand_personal(agendas, personal, window_start - BUSY_MARGIN, window_end + BUSY_MARGIN)
     return agendas
 
@@ -258,42 +319,57 @@ def _expand_personal(
             [],
             recurring,
         ):
-            overrides[event_id].append(
-                Override(
+            try:
+                override = Override(
                     _instant(recurrence_id),
                     _instant(start) if start is not None else None,
                     _instant(end) if end is not None else None,
                     bool(cancelled),
                 )
-            )
+            except (ValueError, TypeError) as error:
+                logger.warning(
+                    "agenda: changed occurrence of event %s left out: %s", event_id, error
+                )
+                continue
+            overrides[event_id].append(override)
     for pk, pid, title, start, end, zone_name, rrule, exdates in rows:
         agenda = agendas[pid]
         if not rrule:
             agenda.personal.append((start, end))
             agenda.personal_titles.append(title)
             continue
-        zone = _zone(zone_name)
-        event = RecurringEvent(
-            start=start,
-            end=end,
-            zone=zone,
-            rrule=rrule,
-            exdates=tuple(_exdate(value, zone) for value in json.loads(exdates or "[]")),
-            overrides=tuple(overrides.get(pk, ())),
-        )
+        # Stored rows are read as they are: an older version, the admin or another calendar may
+        # have written what the model refuses today. One unreadable event must never make the
+        # agenda, and so every booking of the practitioner, fail: it is left out and logged.
         try:
+            zone = _zone(zone_name)
+            excluded, unreadable = _exdates(exdates, zone)
+            if unreadable:
+                logger.warning("agenda: %d unreadable EXDATEs of event %s", unreadable, pk)
+            event = RecurringEvent(
+                start=start,
+                end=end,
+                zone=zone,
+                rrule=rrule,
+                exdates=excluded,
+                overrides=tuple(overrides.get(pk, ())),
+            )
             found = occurrences(event, window_start, window_end)
-        except ValueError:
-            # A rule that no longer parses (it was validated when saved) must not make the whole
-            # agenda unusable; the event is shown in the staff agenda for someone to fix.
+        except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+            logger.warning("agenda: personal event %s left out: %s", pk, error)
             continue
         agenda.personal.extend(found)
         agenda.personal_titles.extend([title] * len(found))
 
 
-def _exdate(value: str, zone: ZoneInfo) -> datetime:
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+def _exdates(text: str | None, zone: ZoneInfo) -> tuple[tuple[datetime, ...], int]:
+    """The readable EXDATEs of the stored JSON text, and how many items could not be read
+    (those occurrences stay busy: the safe side for bookings)."""
+    try:
+        values = json.loads(text or "[]")
+    except ValueError:
+        return (), 1
+    return read_exdates(values, zone)
 
 
 def offering_practitioners(practice: Practice, appointment_type: AppointmentType) -> list[int]:

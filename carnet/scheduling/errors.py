@@ -21,6 +21,7 @@ __all__ = [
     "BookingError",
     "InThePast",
     "InvalidRange",
+    "InvalidValue",
     "MissingCenter",
     "NotOffered",
     "NotOnlineBookable",
@@ -97,6 +98,8 @@ class WrongPractice(BookingError):
         "center": _("This center does not exist in this practice."),
         "patient": _("This patient does not exist in this practice."),
         "appointment": _("This appointment does not exist in this practice."),
+        "personal_event": _("This personal event does not exist in this practice."),
+        "occurrence": _("This occurrence is not part of the series."),
     }
 
     def __init__(self, field: str) -> None:
@@ -116,6 +119,10 @@ class InvalidRange(BookingError):
         "too_long": _("An appointment or a search cannot span more than a year."),
         "naive": _("Times must carry a time zone."),
         "duration": _("Online appointments last exactly the duration of their type."),
+        "nonexistent": _(
+            "This time does not exist on that day: the clocks change then. Pick another time."
+        ),
+        "out_of_bounds": _("This date is too far in the past or in the future."),
     }
 
     def __init__(self, kind: str = "inverted") -> None:
@@ -131,3 +138,36 @@ class InThePast(BookingError):
 class AppointmentCancelled(BookingError):
     code_name = "appointment_cancelled"
     default_message = _("This appointment was cancelled; book a new one instead.")
+
+
+class InvalidValue(BookingError):
+    """A value given to a door that it cannot accept: unknown choice, text too long or unstorable.
+
+    `field` names the input, so that a form can put the message next to it.
+    """
+
+    code_name = "invalid_value"
+    MESSAGES: ClassVar[dict[str, str | Promise]] = {
+        "channel": _("Unknown way of booking."),
+        "status": _("Unknown appointment status."),
+        "null_character": _("This text contains a character that cannot be stored."),
+        "too_long": _("This text is too long: at most %(limit)d characters."),
+        "required": _("This field is required."),
+        "time_zone": _("Unknown time zone."),
+        "rrule": _("This recurrence rule cannot be used: %(detail)s"),
+        "not_recurring": _("This event does not repeat; change the event itself."),
+    }
+
+    def __init__(self, field: str, reason: str, **params: Any) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(self.MESSAGES[reason], params=params or None)
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> InvalidValue:
+        """A model's `full_clean` refusal (already a translated sentence), as a door's refusal."""
+        fields = list(getattr(error, "error_dict", {})) or ["__all__"]
+        found = cls.__new__(cls)
+        found.field, found.reason = fields[0], "invalid"
+        BookingError.__init__(found, " ".join(str(text) for text in error.messages))
+        return found

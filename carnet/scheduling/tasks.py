@@ -1,22 +1,13 @@
-"""Work that follows an appointment change, run by the job queue after the change commits."""
+"""Work that follows an agenda change, run by the job queue after the change commits."""
 
 from __future__ import annotations
 
 from django.tasks import task
-from django.utils import timezone
 
-from carnet.scheduling.models import AppointmentEvent
+from carnet.scheduling import outbox
 
 
 @task()
-def appointment_changed(event_id: int) -> bool:
-    """Handle one outbox row written by `carnet.scheduling.booking`; idempotent.
-
-    Notifications and calendar sync will hook in here; for now the row is marked processed.
-    Only the first run claims it (a conditional UPDATE), so a retried or duplicated job, or two
-    workers, change nothing more. Returns whether this run claimed the row.
-    """
-    claimed = AppointmentEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
-        processed_at=timezone.now()
-    )
-    return bool(claimed)
+def deliver(delivery_id: int) -> str:
+    """Run one outbox delivery (one consumer, one event); idempotent. See `outbox.run_delivery`."""
+    return outbox.run_delivery(delivery_id)

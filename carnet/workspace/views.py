@@ -1,41 +1,56 @@
-"""Staff pages. This first page is the practice's day at a glance; the agenda comes next."""
+"""Staff pages. This first page is the practice's day at a glance; the agenda comes next.
+
+The practice and the member come from `TenancyMiddleware` (typed `PracticeRequest`); what the
+member may see comes from `carnet.practices.policy`, and what it denies is a 404.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django_scopes import scopes_disabled
 
-from carnet.practices.access import get_scoped_or_404, practice_member_required, scoped
-from carnet.scheduling.models import Appointment, AppointmentStatus, Practitioner
+from carnet.practices import policy
+from carnet.practices.models import Membership
+from carnet.practices.tenancy import PracticeRequest
+from carnet.scheduling.models import AppointmentStatus
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        membership = request.user.memberships.select_related("practice").first()
+        # The user's own memberships, across practices: explicitly unscoped.
+        with scopes_disabled():
+            membership = (
+                Membership.objects.select_related("practice")
+                .filter(user_id=request.user.pk)
+                .order_by("created_at")
+                .first()
+            )
         if membership:
             return redirect("workspace:today", practice_slug=membership.practice.slug)
     return render(request, "home.html")
 
 
-@login_required
-@practice_member_required
-def today(request: HttpRequest) -> HttpResponse:
-    practice = request.practice  # type: ignore[attr-defined]
+def today(request: PracticeRequest) -> HttpResponse:
+    practice = request.practice
+    membership = request.membership
     zone = practice.zone
     day = datetime.now(zone).date()
     start = datetime.combine(day, time.min, zone)
     end = start + timedelta(days=1)
     appointments = (
-        scoped(Appointment.objects.all(), practice)
+        policy.visible_appointments(membership)
         .filter(start__gte=start, start__lt=end)
         .exclude(status=AppointmentStatus.CANCELLED)
         .select_related("patient", "practitioner", "appointment_type", "center")
         .order_by("start")
     )
-    practitioners = scoped(Practitioner.objects.all(), practice).filter(is_active=True)
+    practitioners = [
+        (practitioner, policy.can_manage_feed(membership, practitioner))
+        for practitioner in policy.visible_practitioners(membership).filter(is_active=True)
+    ]
     return render(
         request,
         "workspace/today.html",
@@ -45,22 +60,21 @@ def today(request: HttpRequest) -> HttpResponse:
             "zone": zone,
             "appointments": appointments,
             "practitioners": practitioners,
-            "membership": request.membership,  # type: ignore[attr-defined]
+            "membership": membership,
         },
     )
 
 
-@practice_member_required
-def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def appointment_detail(request: PracticeRequest, public_id: str) -> HttpResponse:
     """One appointment, by its public id: where the link in a calendar feed event leads."""
-    practice = request.practice  # type: ignore[attr-defined]
-    appointment = get_scoped_or_404(
-        Appointment.objects.select_related("patient", "practitioner", "appointment_type", "center"),
-        practice,
+    appointment = get_object_or_404(
+        policy.visible_appointments(request.membership).select_related(
+            "patient", "practitioner", "appointment_type", "center"
+        ),
         public_id=public_id,
     )
     return render(
         request,
         "workspace/appointment_detail.html",
-        {"practice": practice, "appointment": appointment, "zone": practice.zone},
+        {"practice": request.practice, "appointment": appointment, "zone": request.practice.zone},
     )

@@ -7,9 +7,10 @@ import io
 import re
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
+from carnet import cli
 from carnet.feeds.feed import find_source
 from carnet.feeds.links import disable_link, feed_urls, hash_token, issue_link, link_for
 from carnet.feeds.models import FeedLink
@@ -117,7 +118,7 @@ def test_cli_regenerates_by_the_practitioner_email(agenda: Agenda) -> None:
     first = issue_link(agenda.practitioner)
     agenda.practitioner.email = "alice.durand@example.org"
     agenda.practitioner.save()
-    output = _run("feed-link", "Alice.Durand@example.org")
+    output = _run("feed_link", "Alice.Durand@example.org")
     https = re.search(r"^https://\S+\.ics$", output, re.M)
     webcal = re.search(r"^webcal://\S+\.ics$", output, re.M)
     assert https and webcal
@@ -130,13 +131,13 @@ def test_cli_regenerates_by_the_practitioner_email(agenda: Agenda) -> None:
 def test_cli_finds_the_practitioner_by_their_login_email(agenda: Agenda) -> None:
     agenda.practitioner.email = ""
     agenda.practitioner.save()
-    output = _run("feed_link", agenda.owner.email)  # the underscore spelling works too
+    output = _run("feed_link", agenda.owner.email)
     assert "https://carnet.example.org/feeds/" in output
 
 
 def test_cli_refuses_an_unknown_email(agenda: Agenda) -> None:
     with pytest.raises(CommandError, match=r"No practitioner has the email 'nobody@example\.org'"):
-        _run("feed-link", "nobody@example.org")
+        _run("feed_link", "nobody@example.org")
     assert not FeedLink.objects.exists()
 
 
@@ -147,11 +148,17 @@ def test_cli_refuses_an_ambiguous_email_then_takes_the_practice() -> None:
         agenda.practitioner.email = "shared@example.org"
         agenda.practitioner.save()
     with pytest.raises(CommandError, match=r"2 practitioners .*--practice SLUG"):
-        _run("feed-link", "shared@example.org")
+        _run("feed_link", "shared@example.org")
     assert not FeedLink.objects.exists()
-    output = _run("feed-link", "shared@example.org", "--practice", two.practice.slug)
+    output = _run("feed_link", "shared@example.org", "--practice", two.practice.slug)
     assert "https://" in output
     assert FeedLink.objects.get().practitioner == two.practitioner
+
+
+def test_there_is_one_feed_link_command() -> None:
+    commands = get_commands()
+    assert commands["feed_link"] == "carnet.feeds"
+    assert "feed-link" not in commands  # no second module answering to the other spelling
 
 
 def test_cli_exits_non_zero_with_the_error(
@@ -160,7 +167,7 @@ def test_cli_exits_non_zero_with_the_error(
     other = factories.practitioner(agenda.practice, email="twin@example.org")
     factories.practitioner(agenda.practice, email="twin@example.org")
     with pytest.raises(SystemExit) as exit_info:
-        ManagementUtility(["carnet", "feed-link", "twin@example.org"]).execute()
+        cli.main(["feed-link", "twin@example.org"])  # the spelling the documentation uses
     assert exit_info.value.code == 1
     error = capsys.readouterr().err
     assert "2 practitioners have the email 'twin@example.org'" in error

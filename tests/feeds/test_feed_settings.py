@@ -43,10 +43,14 @@ def _token(response: object) -> str:
 def test_page_is_private_and_starts_off(agenda: Agenda) -> None:
     response = _logged_in(agenda.owner).get(_url(agenda))
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    # Not no-referrer: with it Chromium posts the page's forms with `Origin: null` and CSRF
+    # refuses every button (tests/e2e/test_feed_settings.py clicks them). The link is in the
+    # body, never in the URL, so same-origin leaks nothing.
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store"
     assert b"The link is off" in response.content
     assert b"/help/calendar-feed/" in response.content
+    assert b"the farthest are left out" in response.content  # the 1 MB budget is said
     assert not FeedLink.objects.exists()  # looking does not create anything
 
 
@@ -54,7 +58,8 @@ def test_turn_on_shows_both_urls_once(agenda: Agenda) -> None:
     client = _logged_in(agenda.owner)
     response = client.post(_url(agenda), {"action": "enable"})
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cache-Control"] == "no-store"
     token = _token(response)
     assert f"webcal://carnet.example.org/feeds/{token}.ics".encode() in response.content
     assert b"data-copy" in response.content

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import icalendar
 import pytest
@@ -44,6 +46,7 @@ def test_feed_is_a_calendar_with_private_headers(client: Client, agenda: Agenda)
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response["X-Robots-Tag"].startswith("noindex")
     assert response["Cache-Control"] == "private, max-age=900"
+    assert response["Referrer-Policy"] == "no-referrer"  # the token is in this URL
     assert response["ETag"].startswith('"') and not response["ETag"].startswith("W/")
     assert response["Last-Modified"]
     body = response.content
@@ -54,8 +57,8 @@ def test_feed_is_a_calendar_with_private_headers(client: Client, agenda: Agenda)
     assert str(event["UID"]) == f"{appointment.public_id}@carnet"
     assert str(event["SUMMARY"]) == "Jeanne Martin"
     url = f"https://carnet.example.org/app/{agenda.practice.slug}/appointments/{appointment.public_id}/"
-    assert str(event["URL"]) == url
-    assert url in str(event["DESCRIPTION"])
+    assert str(event["DESCRIPTION"]) == f"Open in Carnet: {url}"  # the link, once
+    assert "URL" not in event
     assert event.decoded("DTSTART") == appointment.start
 
 
@@ -210,7 +213,9 @@ def test_head_works_and_other_methods_are_refused(client: Client, agenda: Agenda
 # --- conditional requests -----------------------------------------------------------------
 
 
-def test_if_none_match_gives_304_until_something_changes(client: Client, agenda: Agenda) -> None:
+def test_if_none_match_gives_304_until_something_changes(
+    client: Client, agenda: Agenda, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
     appointment = agenda.appointment(soon(2))
     path = agenda.feed_path()
     first = client.get(path)
@@ -224,7 +229,8 @@ def test_if_none_match_gives_304_until_something_changes(client: Client, agenda:
 
     appointment.start += timedelta(hours=1)
     appointment.end += timedelta(hours=1)
-    appointment.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the feed learns of it on commit
+        appointment.save()
     changed = client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
 
@@ -257,22 +263,26 @@ def test_if_modified_since_gives_304(client: Client, agenda: Agenda) -> None:
 
 @pytest.mark.parametrize("change", ["cancel", "delete_event", "rename_patient", "settings"])
 def test_every_change_moves_etag_and_last_modified(
-    client: Client, agenda: Agenda, change: str
+    client: Client,
+    agenda: Agenda,
+    change: str,
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     appointment = agenda.appointment(soon(2))
     event = agenda.personal_event(soon(3))
     path = agenda.feed_path()
     first = client.get(path)
-    if change == "cancel":
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.save()
-    elif change == "delete_event":
-        event.delete()  # leaves no timestamp behind
-    elif change == "rename_patient":
-        agenda.patient.last_name = "Moreau"
-        agenda.patient.save()
-    else:
-        FeedLink.objects.get().save()  # e.g. a new privacy choice
+    with django_capture_on_commit_callbacks(execute=True):  # the feed learns of it on commit
+        if change == "cancel":
+            appointment.status = AppointmentStatus.CANCELLED
+            appointment.save()
+        elif change == "delete_event":
+            event.delete()  # leaves no timestamp behind
+        elif change == "rename_patient":
+            agenda.patient.last_name = "Moreau"
+            agenda.patient.save()
+        else:
+            FeedLink.objects.get().save()  # e.g. a new privacy choice
     after = client.get(path, headers={"If-Modified-Since": first["Last-Modified"]})
     assert after.status_code == 200
     assert after["ETag"] != first["ETag"]
@@ -327,9 +337,27 @@ def test_unknown_tokens_are_limited_per_address_valid_links_still_served(
     path = agenda.feed_path()
     codes = [client.get(f"/feeds/guess{n}.ics").status_code for n in range(3)]
     assert codes == [404, 404, 429]
+    limited = client.get("/feeds/guess3.ics")
+    assert limited["Referrer-Policy"] == "no-referrer"
+    not_found = client.get("/feeds/guess9.ics", REMOTE_ADDR="192.0.2.8")
+    assert not_found.status_code == 404 and not_found["Referrer-Policy"] == "no-referrer"
     other_address = client.get("/feeds/guess9.ics", REMOTE_ADDR="192.0.2.7")
     assert other_address.status_code == 404
     assert client.get(path).status_code == 200
+
+
+def test_unknown_tokens_are_counted_by_remote_addr_not_by_a_forwarded_header(
+    client: Client, settings: object
+) -> None:
+    """Behind the proxy, waitress puts the client in REMOTE_ADDR (carnet.server); a header
+    sent by the client itself must not give a scanner a fresh allowance per request."""
+    settings.FEED_MISS_RATE_LIMIT = "2/h"  # type: ignore[attr-defined]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # type: ignore[attr-defined]
+    codes = [
+        client.get(f"/feeds/guess{n}.ics", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+    assert codes == [404, 404, 429]
 
 
 # --- the appointment page the feed links to -----------------------------------------------
@@ -377,10 +405,13 @@ def test_an_unchanged_feed_costs_one_query(
         assert client.get(path).status_code == 200  # the body comes from the cache
 
 
-def test_a_fingerprint_read_just_after_a_write_is_not_kept(client: Client, agenda: Agenda) -> None:
+def test_a_fingerprint_read_just_after_a_write_is_not_kept(
+    client: Client, agenda: Agenda, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
     from django.core.cache import cache
 
-    agenda.appointment(soon(2))  # a generation of "now": the writer may not have committed
+    with django_capture_on_commit_callbacks(execute=True):
+        agenda.appointment(soon(2))  # a generation of "now": a read may have begun before
     path = agenda.feed_path()
     client.get(path)
     assert cache.get(f"feeds:state:{FeedLink.objects.get().pk}") is None

@@ -27,32 +27,17 @@ from carnet.feeds.ical import (
     FeedOccurrenceOverride,
     FeedPersonalEvent,
     _duration,
-    _vtimezone_lines,
     escape_text,
     fold_line,
     render_feed,
 )
+from tests.feeds.test_vtimezone import ZONES
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
 SYDNEY = ZoneInfo("Australia/Sydney")
 YEAR = 2026
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-# Zones with every kind of rule: EU, US, southern hemisphere, half-hour and 45-minute offsets,
-# Ireland's negative DST, none at all, and two the writer must list year by year.
-ZONES = [
-    "Europe/Paris",
-    "America/New_York",
-    "Australia/Sydney",
-    "Australia/Lord_Howe",
-    "Pacific/Chatham",
-    "America/Santiago",
-    "Europe/Dublin",
-    "Asia/Tokyo",
-    "UTC",
-    "Asia/Jerusalem",
-    "Africa/Casablanca",
-]
 
 
 def uid(n: int) -> str:
@@ -299,12 +284,20 @@ def test_appointment_event_says_exactly_this() -> None:
         "DTSTART:20260302T150000Z",
         "DTEND:20260302T153000Z",
         "SUMMARY:Jeanne Martin",
-        f"DESCRIPTION:Open in Carnet: {url}",
-        f"URL:{url}",
+        f"DESCRIPTION:Open in Carnet: {url}",  # the link once: no URL property
         "TRANSP:OPAQUE",
         "CLASS:PRIVATE",
         "STATUS:CONFIRMED",
     ]
+
+
+def test_each_appointment_carries_its_link_once() -> None:
+    data = feed([appointment(n) for n in range(1, 4)]).replace(b"\r\n ", b"")
+    for n in range(1, 4):
+        assert data.count(f"/agenda/appointments/{uid(n)}/".encode()) == 1
+    (event,) = icalendar.Calendar.from_ical(feed([appointment(5)])).walk("VEVENT")
+    assert "URL" not in event
+    assert str(event["DESCRIPTION"]).endswith(f"/agenda/appointments/{uid(5)}/")
 
 
 def test_appointment_times_are_written_in_utc() -> None:
@@ -470,78 +463,6 @@ def test_rrule_is_normalised() -> None:
 
 
 # --- time zones ------------------------------------------------------------------------------
-
-
-def vtimezone(zone: str) -> list[str]:
-    return list(_vtimezone_lines(ZoneInfo(zone), YEAR))
-
-
-@pytest.mark.parametrize(
-    ("zone", "standard", "daylight"),
-    [
-        (
-            "Europe/Paris",
-            ["TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET", "DTSTART:19701025T030000",
-             "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"],
-            ["TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST", "DTSTART:19700329T020000",
-             "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"],
-        ),
-        (
-            "America/New_York",
-            ["TZOFFSETFROM:-0400", "TZOFFSETTO:-0500", "TZNAME:EST", "DTSTART:19701101T020000",
-             "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU"],
-            ["TZOFFSETFROM:-0500", "TZOFFSETTO:-0400", "TZNAME:EDT", "DTSTART:19700308T020000",
-             "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU"],
-        ),
-        (
-            "Australia/Sydney",
-            ["TZOFFSETFROM:+1100", "TZOFFSETTO:+1000", "TZNAME:AEST", "DTSTART:19700405T030000",
-             "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU"],
-            ["TZOFFSETFROM:+1000", "TZOFFSETTO:+1100", "TZNAME:AEDT", "DTSTART:19701004T020000",
-             "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"],
-        ),
-    ],
-)  # fmt: skip
-def test_vtimezone_is_written_as_yearly_rules(zone, standard, daylight) -> None:
-    assert vtimezone(zone) == [
-        "BEGIN:VTIMEZONE",
-        f"TZID:{zone}",
-        "BEGIN:STANDARD",
-        *standard,
-        "END:STANDARD",
-        "BEGIN:DAYLIGHT",
-        *daylight,
-        "END:DAYLIGHT",
-        "END:VTIMEZONE",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("zone", "offset", "name"), [("Asia/Tokyo", "+0900", "JST"), ("UTC", "+0000", "UTC")]
-)
-def test_vtimezone_without_daylight_saving_has_one_standard(zone, offset, name) -> None:
-    assert vtimezone(zone) == [
-        "BEGIN:VTIMEZONE",
-        f"TZID:{zone}",
-        "BEGIN:STANDARD",
-        f"TZOFFSETFROM:{offset}",
-        f"TZOFFSETTO:{offset}",
-        f"TZNAME:{name}",
-        "DTSTART:19700101T000000",
-        "END:STANDARD",
-        "END:VTIMEZONE",
-    ]
-
-
-@pytest.mark.parametrize("zone", ZONES)
-def test_vtimezone_never_uses_rdate_lists(zone: str) -> None:
-    lines = vtimezone(zone)
-    assert not any(line.startswith("RDATE") for line in lines)
-    rules = [line for line in lines if line.startswith("RRULE:")]
-    assert len(rules) in (0, 2)
-    if zone in ("Asia/Jerusalem", "Africa/Casablanca"):  # not yearly nth-weekday rules
-        assert not rules
-        assert lines.count("BEGIN:DAYLIGHT") >= 6
 
 
 def probe_instants(zone: ZoneInfo, years: range) -> list[int]:
@@ -718,3 +639,82 @@ def test_every_tzid_used_has_a_vtimezone() -> None:
     defined = set(re.findall(r"^TZID:(.+)\r$", text, re.MULTILINE))
     assert used == defined == {tz.key for tz in zones}
     assert not icalendar.Calendar.from_ical(data).get_missing_tzids()
+
+
+# --- the byte budget -------------------------------------------------------------------------
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def daily(days: range) -> list[FeedAppointment]:
+    """One appointment a day at 09:00 UTC, ``days`` from NOW, in the caller's order."""
+    return [
+        appointment(
+            100 + n,
+            start=NOW + timedelta(days=d, hours=9),
+            end=NOW + timedelta(days=d, hours=9, minutes=30),
+        )
+        for n, d in enumerate(days)
+    ]
+
+
+def starts(data: bytes) -> list[str]:
+    return sorted(line for event in events(data) for line in event if line.startswith("DTSTART:"))
+
+
+def test_without_a_budget_nothing_is_left_out() -> None:
+    data = feed(daily(range(-30, 366)))
+    assert len(events(data)) == 396
+
+
+def test_budget_keeps_the_nearest_events_and_drops_the_far_end() -> None:
+    everything = daily(range(-30, 366))
+    series = weekly(PARIS, date(2026, 1, 6))
+    errand = FeedPersonalEvent(
+        uid=uid(5000),
+        summary="Busy",
+        start=NOW + timedelta(days=2, hours=14),
+        end=NOW + timedelta(days=2, hours=15),
+        zone=PARIS,
+    )
+    far_errand = replace(errand, uid=uid(5001), start=NOW + timedelta(days=300, hours=14),
+                         end=NOW + timedelta(days=300, hours=15))  # fmt: skip
+    data = feed(everything, [series, far_errand, errand], max_bytes=20_000, now=NOW)
+    assert len(data) < 20_000
+    assert_byte_rules(data)
+    assert_read_by_python_parsers(data)
+    kept = starts(data)
+    # One unbroken span: the 20 days ahead and 10 days back (the past counts twice as far),
+    # every day's appointment in it, nothing beyond.
+    days = sorted({line[8:16] for line in kept})
+    first, last = days[0], days[-1]
+    expected_days = [(NOW + timedelta(days=d)).strftime("%Y%m%d") for d in range(-30, 366)]
+    assert days == expected_days[expected_days.index(first) : expected_days.index(last) + 1]
+    assert "20260601" in days and "20260531" in days  # today and yesterday
+    ahead = (datetime.strptime(last, "%Y%m%d").replace(tzinfo=UTC) - NOW).days
+    back = (NOW - datetime.strptime(first, "%Y%m%d").replace(tzinfo=UTC)).days
+    assert ahead >= 10 and 2 * back <= ahead + 2 and back >= ahead // 2 - 2
+    summaries = [line for event in events(data) for line in event if line.startswith("UID:")]
+    assert f"UID:{uid(1000)}@carnet" in summaries  # a series is always written
+    assert f"UID:{uid(5000)}@carnet" in summaries  # a near personal event is kept
+    assert f"UID:{uid(5001)}@carnet" not in summaries  # a far one is not
+    # The budget is used: one more day would not have fitted.
+    assert len(data) > 20_000 - 2 * len(feed(daily(range(1))))
+
+
+def test_budget_cut_falls_between_times_never_inside_one() -> None:
+    """Two appointments at the same time are kept or left out together."""
+    twin = appointment(
+        900,
+        start=NOW + timedelta(days=2, hours=9),
+        end=NOW + timedelta(days=2, hours=9, minutes=30),
+    )
+    twins = [*daily(range(3)), twin]
+    size_of_three = len(feed(twins[:3], max_bytes=10**6, now=NOW))
+    data = feed(twins, max_bytes=size_of_three + 10, now=NOW)  # room for 3, not 4
+    assert starts(data) == ["DTSTART:20260601T090000Z", "DTSTART:20260602T090000Z"]
+
+
+def test_a_budget_needs_now() -> None:
+    with pytest.raises(ValueError, match="now"):
+        FeedCalendar("n", timedelta(minutes=15), [], [], "{url}", max_bytes=1000)

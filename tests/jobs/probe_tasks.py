@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -28,5 +29,22 @@ def mark_in_redis(key: str, job_no: int) -> None:
 @task
 def touch_file(path: str) -> None:
     """Leave a file behind: proof, readable from any process, that a consumer ran the job."""
+    with open(path, "w") as marker:
+        marker.write(str(os.getpid()))
+
+
+@task
+def slow_touch_file(path: str, seconds: float) -> None:
+    """touch_file, `seconds` late on its first run and at once on any later one.
+
+    Each run first appends its process id to PATH.runs, so a test sees the job start and
+    counts its runs; a later run is the job put back on the queue after an interrupted stop.
+    """
+    runs = Path(f"{path}.runs")
+    first = not runs.exists()
+    with runs.open("a") as log:
+        log.write(f"{os.getpid()}\n")
+    if first:
+        time.sleep(seconds)
     with open(path, "w") as marker:
         marker.write(str(os.getpid()))

@@ -64,3 +64,38 @@ def test_every_message_is_translated(language: str) -> None:
         if not msgstrs or any(not "".join(re.findall(r'"(.*)"', m)) for m in msgstrs):
             untranslated.append(entry)
     assert untranslated == [], f"{len(untranslated)} entries untranslated in {po}"
+
+
+@pytest.mark.django_db
+def test_a_chosen_language_is_kept_in_a_cookie_without_a_session_row() -> None:
+    """Clicking the language switch must not write a session row per anonymous visitor."""
+    from django.contrib.sessions.models import Session
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    for _visit in range(3):
+        response = client.get("/accounts/login/?lang=es")
+        assert response["Content-Language"] == "es"
+        assert "Iniciar sesión" in response.text
+    assert Session.objects.count() == 0
+    assert client.cookies["django_language"].value == "es"
+    response = client.get("/accounts/login/")  # the next page, without ?lang=
+    assert response["Content-Language"] == "es"
+    assert "Iniciar sesión" in response.text
+    assert Session.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_chosen_language_wins_over_the_users_own_and_survives_logging_in() -> None:
+    practice = factories.practice(language="fr")
+    account = factories.member(practice, Role.PRACTITIONER, email="claire@example.org")
+    account.set_password("a long pass phrase for tests")
+    account.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.get("/accounts/login/?lang=en")
+    response = client.post(
+        "/accounts/login/",
+        {"login": "claire@example.org", "password": "a long pass phrase for tests"},
+        follow=True,
+    )
+    assert response["Content-Language"] == "en"
+    assert "Today" in response.text

@@ -13,6 +13,7 @@ from carnet.practices.models import AuditEntry, Center, Practice
 from carnet.scheduling import booking
 from carnet.scheduling.agenda import available_slots
 from carnet.scheduling.booking import Channel, book, cancel, reschedule, set_status
+from carnet.scheduling.consumers import Consumer, register, unregister
 from carnet.scheduling.errors import (
     AppointmentCancelled,
     BookingError,
@@ -28,9 +29,10 @@ from carnet.scheduling.errors import (
 )
 from carnet.scheduling.models import (
     Appointment,
-    AppointmentEvent,
     AppointmentStatus,
     AppointmentType,
+    Delivery,
+    OutboxEvent,
     PersonalEvent,
     PersonalEventOverride,
     Practitioner,
@@ -38,7 +40,7 @@ from carnet.scheduling.models import (
     ScheduleExceptionKind,
     TypeScheduleLine,
 )
-from carnet.scheduling.tasks import appointment_changed
+from carnet.scheduling.tasks import deliver
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +110,11 @@ def clinic() -> Clinic:
 
 def refused(error: type[BookingError], action, *args, **kwargs) -> BookingError:  # type: ignore[no-untyped-def]
     """Run a service expecting `error`, and check that nothing at all was written."""
-    counts = (Appointment.objects.count(), AppointmentEvent.objects.count())
+    counts = (Appointment.objects.count(), OutboxEvent.objects.count())
     audits = AuditEntry.objects.count()
     with pytest.raises(error) as caught:
         action(*args, **kwargs)
-    assert (Appointment.objects.count(), AppointmentEvent.objects.count()) == counts
+    assert (Appointment.objects.count(), OutboxEvent.objects.count()) == counts
     assert AuditEntry.objects.count() == audits
     return caught.value
 
@@ -120,8 +122,16 @@ def refused(error: type[BookingError], action, *args, **kwargs) -> BookingError:
 # --- booking online -------------------------------------------------------------------------
 
 
+@pytest.fixture
+def a_consumer() -> object:
+    consumer = Consumer("test-booking", handle=lambda event: None)
+    register(consumer)
+    yield consumer
+    unregister(consumer.name)
+
+
 def test_online_booking_of_a_free_slot_saves_the_appointment_and_its_follow_up(
-    clinic: Clinic, django_capture_on_commit_callbacks
+    clinic: Clinic, a_consumer: Consumer, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
         result = clinic.online(at(TUESDAY, 9))
@@ -133,23 +143,27 @@ def test_online_booking_of_a_free_slot_saves_the_appointment_and_its_follow_up(
     assert appointment.source == Channel.ONLINE
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.allow_overlap is False
-    event = AppointmentEvent.objects.get()
-    assert (event.appointment, event.kind, event.processed_at) == (appointment, "booked", None)
-    # A patient's own booking is recorded by its outbox row; staff actions are audited.
+    event = OutboxEvent.objects.get()
+    assert (event.appointment, event.kind, event.origin, event.connection) == (
+        appointment,
+        "booked",
+        "online",
+        None,
+    )
+    assert (event.subject, event.subject_id) == ("appointment", appointment.public_id)
+    delivery = Delivery.objects.get()
+    assert (delivery.event, delivery.consumer, delivery.status) == (
+        event,
+        a_consumer.name,
+        "pending",
+    )
+    # A patient's own booking is recorded by its outbox event; staff actions are audited.
     assert not AuditEntry.objects.exists()
     clinic.by_staff(at(TUESDAY, 10))
     assert AuditEntry.objects.filter(action="appointment.booked", actor=clinic.staff).count() == 1
-    assert len(callbacks) == 1  # the follow-up task, enqueued only once the booking committed
-
-
-def test_the_follow_up_task_is_idempotent(clinic: Clinic) -> None:
-    event = clinic.online(at(TUESDAY, 9)).event
-    assert event is not None
-    assert appointment_changed.call(event.pk) is True
-    processed = AppointmentEvent.objects.get().processed_at
-    assert processed is not None
-    assert appointment_changed.call(event.pk) is False
-    assert AppointmentEvent.objects.get().processed_at == processed
+    # The delivery is enqueued only once the booking committed.
+    enqueued = [c for c in callbacks if getattr(c.func, "__self__", None) == deliver]
+    assert [c.args for c in enqueued] == [(delivery.pk,)]
 
 
 def test_a_taken_slot_is_refused_with_a_clear_message(clinic: Clinic) -> None:
@@ -453,7 +467,7 @@ def test_cancel_frees_the_slot_and_is_idempotent(clinic: Clinic) -> None:
     assert result.event is not None and result.event.kind == "cancelled"
     again = cancel(clinic.practice, appointment, now=NOW)
     assert again.event is None
-    assert AppointmentEvent.objects.filter(kind="cancelled").count() == 1
+    assert OutboxEvent.objects.filter(kind="cancelled").count() == 1
     clinic.online(at(TUESDAY, 9))
     refused(
         AppointmentCancelled,

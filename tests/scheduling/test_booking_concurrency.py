@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from carnet.scheduling.booking import Channel, book, cancel
 from carnet.scheduling.errors import SlotTaken
-from carnet.scheduling.models import Appointment, AppointmentEvent
+from carnet.scheduling.models import Appointment, OutboxEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,7 +97,7 @@ def test_fifty_patients_racing_for_one_slot_one_wins(clinic: dict[str, object]) 
     assert outcomes == Counter({"booked": 1, "taken": ATTEMPTS - 1})
     assert Appointment.objects.count() == 1
     # Nothing half-written: one outbox row, for the one appointment.
-    assert list(AppointmentEvent.objects.values_list("appointment_id", flat=True)) == [
+    assert list(OutboxEvent.objects.values_list("appointment_id", flat=True)) == [
         Appointment.objects.get().pk
     ]
 
@@ -114,7 +114,7 @@ def test_fifty_patients_on_fifty_slots_all_succeed(clinic: dict[str, object]) ->
     outcomes = race([attempt(clinic, p, s) for p, s in zip(patients, starts, strict=False)])  # type: ignore[call-overload]
     assert outcomes == Counter({"booked": ATTEMPTS})
     assert Appointment.objects.count() == ATTEMPTS
-    assert AppointmentEvent.objects.count() == ATTEMPTS
+    assert OutboxEvent.objects.count() == ATTEMPTS
 
 
 def test_a_cancelled_slot_can_be_raced_for_again(clinic: dict[str, object]) -> None:
@@ -180,13 +180,13 @@ def test_with_the_check_switched_off_the_constraint_still_wins_the_race(
 ) -> None:
     """The service's own check is only there for a quick, clear answer: blind it, and the
     exclusion constraint still lets exactly one through, reported as SlotTaken to the others."""
-    from carnet.scheduling import booking
+    from carnet.scheduling import rules
     from carnet.scheduling.agenda import PractitionerAgenda
 
     def blind(kind, ids, window, **kwargs):  # type: ignore[no-untyped-def]
         return {pid: PractitionerAgenda() for pid in ids}
 
-    monkeypatch.setattr(booking, "load_agendas", blind)
+    monkeypatch.setattr(rules, "load_agendas", blind)
     slot = at(date(2030, 1, 8), 9)
 
     def staff(patient: object) -> Callable[[], object]:
@@ -205,4 +205,4 @@ def test_with_the_check_switched_off_the_constraint_still_wins_the_race(
     outcomes = race([staff(p) for p in clinic["patients"]])  # type: ignore[attr-defined]
     assert outcomes == Counter({"booked": 1, "taken": ATTEMPTS - 1})
     assert Appointment.objects.count() == 1
-    assert AppointmentEvent.objects.count() == 1
+    assert OutboxEvent.objects.count() == 1

@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from carnet.practices.boundaries import refuse_cross_practice
 from carnet.practices.models import Center, Practice
+from carnet.practices.scoping import PracticeScopedManager
 
 
 class AppointmentStatus(models.TextChoices):
@@ -88,6 +90,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = PracticeScopedManager()
+
     class Meta:
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
@@ -102,3 +106,7 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M} {self.patient}"
+
+    def clean(self) -> None:
+        super().clean()
+        refuse_cross_practice(self, "center", "practitioner", "patient", "appointment_type")

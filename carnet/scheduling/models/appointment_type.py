@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carnet.practices.models import Practice
+from carnet.practices.scoping import PracticeScopedManager
 
 
 class AppointmentType(models.Model):
@@ -63,6 +64,8 @@ class AppointmentType(models.Model):
         help_text=_("When ticked, this type can only be booked during its own schedule."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = PracticeScopedManager()
 
     class Meta:
         verbose_name = _("appointment type")

@@ -10,8 +10,23 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from carnet.practices.boundaries import refuse_cross_practice
 from carnet.practices.models import Practice
+from carnet.practices.scoping import PracticeScopedManager, ScopedThroughEvent
 from carnet.practices.timezones import validate_time_zone
+
+
+def validate_exdates(value: object) -> None:
+    """A list of at most a thousand ISO date-times: the agenda and the feed read every one."""
+    from carnet.scheduling.recurrence import exdates_problem
+
+    detail = exdates_problem(value)
+    if detail:
+        raise ValidationError(
+            _("These excluded occurrences cannot be used: %(detail)s"),
+            code="exdates",
+            params={"detail": detail},
+        )
 
 
 class PersonalEventSource(models.TextChoices):
@@ -51,6 +66,7 @@ class PersonalEvent(models.Model):
         default=list,
         blank=True,
         help_text=_("ISO start times of occurrences removed from the series."),
+        validators=[validate_exdates],
     )
     source = models.CharField(
         _("source"),
@@ -62,6 +78,8 @@ class PersonalEvent(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PracticeScopedManager()
 
     class Meta:
         verbose_name = _("personal event")
@@ -80,14 +98,20 @@ class PersonalEvent(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        refuse_cross_practice(self, "practitioner")
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
         if self.rrule:
             from carnet.scheduling.recurrence import validate_rrule
 
-            detail = validate_rrule(self.rrule)
+            try:
+                zone: ZoneInfo | None = self.zone
+            except (ValueError, KeyError):
+                zone = None  # the time zone field has its own error
+            # Judged by what the rule produces from this event's first start, in its zone.
+            detail = validate_rrule(self.rrule, self.start, zone)
             if detail:
-                # The engine's detail is technical English; the sentence around it is translated.
+                # The engine's detail is translated where it can be; the sentence around it is.
                 raise ValidationError(
                     {
                         "rrule": _("This recurrence rule cannot be used: %(detail)s")
@@ -108,6 +132,8 @@ class PersonalEventOverride(models.Model):
     start = models.DateTimeField(_("new start"), null=True, blank=True)
     end = models.DateTimeField(_("new end"), null=True, blank=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
+
+    objects = ScopedThroughEvent()
 
     class Meta:
         verbose_name = _("changed occurrence")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carnet.practices.models import Practice
+from carnet.practices.scoping import PracticeScopedManager
 
 
 class Practitioner(models.Model):
@@ -47,6 +48,8 @@ class Practitioner(models.Model):
         help_text=_("Filled in when an external calendar is connected."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = PracticeScopedManager()
 
     class Meta:
         verbose_name = _("practitioner")

@@ -7,7 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from carnet.practices.boundaries import refuse_cross_practice
 from carnet.practices.models import Center
+from carnet.practices.scoping import ScopedThroughAppointmentType, ScopedThroughPractitioner
 from carnet.scheduling.weekly import LineValues, line_error, overlap_errors
 
 
@@ -40,6 +42,7 @@ class WeeklyLine(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        refuse_cross_practice(self, "center", owner=self.owner_field)
         if self.start is None or self.end is None or self.weekday is None:
             return
         error = line_error(self.values())
@@ -68,6 +71,8 @@ class ScheduleLine(WeeklyLine):
     )
     owner_field = "practitioner"
 
+    objects = ScopedThroughPractitioner()
+
     class Meta(WeeklyLine.Meta):
         verbose_name = _("schedule range")
         verbose_name_plural = _("weekly schedule")
@@ -89,6 +94,8 @@ class TypeScheduleLine(WeeklyLine):
         verbose_name=_("appointment type"),
     )
     owner_field = "appointment_type"
+
+    objects = ScopedThroughAppointmentType()
 
     class Meta(WeeklyLine.Meta):
         verbose_name = _("type schedule range")
@@ -128,6 +135,8 @@ class ScheduleException(models.Model):
     )
     label = models.CharField(_("label"), max_length=150, blank=True)
 
+    objects = ScopedThroughPractitioner()
+
     class Meta:
         verbose_name = _("schedule exception")
         verbose_name_plural = _("schedule exceptions")
@@ -141,6 +150,7 @@ class ScheduleException(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        refuse_cross_practice(self, "center", owner="practitioner")
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
         if self.kind == ScheduleExceptionKind.EXTRA and not self.center_id:

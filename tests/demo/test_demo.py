@@ -12,9 +12,9 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import Client
 
+from carnet.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 from carnet.patients.models import Patient
 from carnet.patients.phones import normalize_mobile
-from carnet.practices.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 from carnet.practices.models import Membership, Practice, Role
 from carnet.scheduling.models import (
     Appointment,

@@ -20,12 +20,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from carnet.jobs.management.commands.serve import serve
-        from carnet.practices.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+        from carnet.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+        from carnet.server import serve, served_site_url
 
         call_command("migrate", interactive=False, verbosity=0)
         practice, created = seed_demo()
-        base = f"http://{options['host']}:{options['port']}"
+        base = served_site_url(options["host"], options["port"])
         self.stdout.write(
             _("Demo practice “%(name)s” %(state)s.")
             % {"name": practice.name, "state": _("created") if created else _("already present")}

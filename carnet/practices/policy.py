@@ -1,0 +1,192 @@
+"""What a member of a practice may see and change: the one place roles are decided.
+
+Pages, forms and the API ask these functions; none of them checks a role itself.
+
+- Owners and administrators: everything in their practice.
+- Practitioners: read every agenda of the practice (colleagues' included); change only their
+  own (the practitioner sheets whose login is theirs), and see only their own patients' records.
+- Assistants: only the practitioners they are linked to (`Membership.practitioners`), in their
+  centers (`Membership.centers`). An assistant with no center listed works in every center of
+  the practice: the link to practitioners is what restricts them, the centers narrow it further
+  (a practice with one center should not have to tick it). An assistant linked to no
+  practitioner sees no agenda at all.
+- A calendar feed link (it opens an agenda to whoever holds it) is managed by the practitioner
+  themself and by admins only, never by assistants.
+
+Anything denied is answered like an object of another practice: 404, never 403.
+Every function first requires the object to belong to the member's practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from carnet.patients.models import Patient
+from carnet.practices.models import Membership, Role
+from carnet.scheduling.models import Appointment, Practitioner
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A member's reach in their practice, computed once per membership object."""
+
+    practice_id: int
+    everything: bool  # owners and admins
+    reads_every_agenda: bool  # practitioners read their colleagues' agendas
+    agendas: frozenset[int]  # practitioner ids whose agendas the member may change
+    centers: frozenset[int] | None  # None: every center of the practice
+
+    def in_centers(self, center_id: int | None) -> bool:
+        return self.centers is None or center_id in self.centers
+
+
+def reach(membership: Membership) -> Reach:
+    cached = membership.__dict__.get("_policy_reach")
+    if isinstance(cached, Reach):
+        return cached
+    practice_id = membership.practice_id
+    everything = membership.role in (Role.OWNER, Role.ADMIN)
+    agendas: frozenset[int] = frozenset()
+    centers: frozenset[int] | None = None
+    if membership.role == Role.PRACTITIONER:
+        agendas = frozenset(
+            Practitioner.objects.filter(
+                practice_id=practice_id, user_id=membership.user_id
+            ).values_list("pk", flat=True)
+        )
+    elif membership.role == Role.ASSISTANT:
+        agendas = frozenset(
+            membership.practitioners.filter(practice_id=practice_id).values_list("pk", flat=True)
+        )
+        listed = frozenset(
+            membership.centers.filter(practice_id=practice_id).values_list("pk", flat=True)
+        )
+        centers = listed or None
+    result = Reach(
+        practice_id=practice_id,
+        everything=everything,
+        reads_every_agenda=everything or membership.role == Role.PRACTITIONER,
+        agendas=agendas,
+        centers=centers,
+    )
+    membership.__dict__["_policy_reach"] = result
+    return result
+
+
+# --- practice-wide ------------------------------------------------------------------------------
+
+
+def can_manage_practice(membership: Membership) -> bool:
+    """Settings, centers, types, members: owners and admins."""
+    return reach(membership).everything
+
+
+# --- practitioners and their agendas -----------------------------------------------------------
+
+
+def visible_practitioners(membership: Membership) -> QuerySet[Practitioner]:
+    """The practitioners whose agendas the member may read."""
+    member = reach(membership)
+    queryset = Practitioner.objects.filter(practice_id=member.practice_id)
+    if not member.reads_every_agenda:
+        queryset = queryset.filter(pk__in=member.agendas)
+    return queryset
+
+
+def managed_practitioners(membership: Membership) -> QuerySet[Practitioner]:
+    """The practitioners whose agendas the member may change (book, move, cancel, busy time)."""
+    member = reach(membership)
+    queryset = Practitioner.objects.filter(practice_id=member.practice_id)
+    if not member.everything:
+        queryset = queryset.filter(pk__in=member.agendas)
+    return queryset
+
+
+def can_view_practitioner(membership: Membership, practitioner: Practitioner) -> bool:
+    member = reach(membership)
+    if practitioner.practice_id != member.practice_id:
+        return False
+    return member.reads_every_agenda or practitioner.pk in member.agendas
+
+
+def can_manage_practitioner(membership: Membership, practitioner: Practitioner) -> bool:
+    member = reach(membership)
+    if practitioner.practice_id != member.practice_id:
+        return False
+    return member.everything or practitioner.pk in member.agendas
+
+
+def can_manage_feed(membership: Membership, practitioner: Practitioner) -> bool:
+    """The private feed link: the practitioner themself and admins, never an assistant."""
+    member = reach(membership)
+    if practitioner.practice_id != member.practice_id:
+        return False
+    return member.everything or (
+        practitioner.user_id is not None and practitioner.user_id == membership.user_id
+    )
+
+
+# --- appointments -------------------------------------------------------------------------------
+
+
+def visible_appointments(membership: Membership) -> QuerySet[Appointment]:
+    """The appointments the member may read (patient, type, time)."""
+    member = reach(membership)
+    queryset = Appointment.objects.filter(practice_id=member.practice_id)
+    if member.reads_every_agenda:
+        return queryset
+    queryset = queryset.filter(practitioner_id__in=member.agendas)
+    if member.centers is not None:
+        queryset = queryset.filter(center_id__in=member.centers)
+    return queryset
+
+
+def can_view_appointment(membership: Membership, appointment: Appointment) -> bool:
+    member = reach(membership)
+    if appointment.practice_id != member.practice_id:
+        return False
+    if member.reads_every_agenda:
+        return True
+    return appointment.practitioner_id in member.agendas and member.in_centers(
+        appointment.center_id
+    )
+
+
+def can_change_appointment(membership: Membership, appointment: Appointment) -> bool:
+    member = reach(membership)
+    if appointment.practice_id != member.practice_id:
+        return False
+    if member.everything:
+        return True
+    return appointment.practitioner_id in member.agendas and member.in_centers(
+        appointment.center_id
+    )
+
+
+# --- patients -----------------------------------------------------------------------------------
+
+
+def visible_patients(membership: Membership) -> QuerySet[Patient]:
+    """Patient records (contact details, history): all for admins; else the member's own.
+
+    A practitioner's or assistant's patients are those with an appointment in an agenda they
+    may change (for an assistant, in their centers).
+    """
+    member = reach(membership)
+    queryset = Patient.objects.filter(practice_id=member.practice_id)
+    if member.everything:
+        return queryset
+    appointments = Appointment.objects.filter(
+        practice_id=member.practice_id, practitioner_id__in=member.agendas
+    )
+    if member.centers is not None:
+        appointments = appointments.filter(center_id__in=member.centers)
+    return queryset.filter(pk__in=appointments.values("patient_id"))
+
+
+def can_view_patient(membership: Membership, patient: Patient) -> bool:
+    if patient.practice_id != membership.practice_id:
+        return False
+    return visible_patients(membership).filter(pk=patient.pk).exists()

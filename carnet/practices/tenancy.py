@@ -1,0 +1,126 @@
+"""The current practice, resolved once per request, and the data scope every query runs in.
+
+Every `/app/<slug>/...` request belongs to one practice: this middleware finds it from the slug
+*and* the logged-in user's membership of it, sets the typed `request.practice` and
+`request.membership`, and runs the rest of the request inside `scope(practice=...)`, so that a
+query of practice data that forgets its `filter(practice=...)` still cannot see another
+practice (django-scopes, as pretix does). An unknown slug and a practice the user does not
+belong to are the same 404: a 403 would confirm that the practice exists.
+
+Requests outside a practice run in an explicitly chosen state (see `UNSCOPED_PREFIXES`):
+the operators' admin, the sign-in pages and the home page only read the user's own memberships
+across practices, so they run unscoped; everything else runs with no practice, where any query
+of practice data raises `ScopeError` instead of leaking. The public feed scopes itself to its
+link's practice once the token is found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
+from django_scopes import scope, scopes_disabled
+
+from carnet.practices.models import Membership, Practice
+
+# The workspace's root URL: `app/<slug:practice_slug>/` in carnet/urls.py.
+PRACTICE_PATH = re.compile(r"^/app/(?P<slug>[-a-zA-Z0-9_]+)/")
+
+# Paths (after the leading slash) that run unscoped on purpose. The home page and the sign-in
+# pages show the user's own memberships, across practices; the admin is for operators
+# (superusers, see `carnet.practices.admin_site`); the feed finds its link by token first and
+# then scopes itself; the help page and the health check read no practice data. A new area
+# (the patients' booking site) runs with no practice until it says otherwise here or scopes
+# itself.
+UNSCOPED_PREFIXES = ("accounts/", "admin/", "feeds/", "help/", "healthz", "i18n/", "static/")
+
+
+class PracticeRequest(HttpRequest):
+    """What a staff view receives: the request of a member, inside their practice."""
+
+    practice: Practice
+    membership: Membership
+
+
+def is_unscoped_path(path: str) -> bool:
+    relative = path.removeprefix("/")
+    return relative == "" or relative.startswith(UNSCOPED_PREFIXES)
+
+
+@contextmanager
+def no_practice() -> Iterator[None]:
+    """Queries of practice data raise here (a scope that names no practice)."""
+    # `scope()` keeps an outer scope's dimensions; at the top of a request there is none (only
+    # the test suite's `scopes_disabled`, which this switches back on).
+    with scope():
+        yield
+
+
+def resolve_membership(request: HttpRequest, slug: str) -> Membership:
+    """The user's membership of the practice named by `slug`, or 404 (never 403)."""
+    user_id = request.user.pk
+    if user_id is None:
+        raise Http404
+    with scopes_disabled():  # finding the tenant is the one query that precedes its scope
+        membership = (
+            Membership.objects.select_related("practice")
+            .filter(user_id=user_id, practice__slug=slug)
+            .first()
+        )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+class TenancyMiddleware:
+    """Resolve the practice and the member once; run the request in that practice's scope.
+
+    Placed after authentication and before anything that may query practice data (the
+    user-language middleware reads the user's memberships).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        match = PRACTICE_PATH.match(request.path_info)
+        if match is None:
+            if is_unscoped_path(request.path_info):
+                with scopes_disabled():
+                    return self.get_response(request)
+            with no_practice():
+                return self.get_response(request)
+
+        response: HttpResponse
+        if not request.user.is_authenticated:
+            response = redirect_to_login(request.get_full_path())
+        else:
+            try:
+                membership = resolve_membership(request, match["slug"])
+            except Http404 as error:
+                response = response_for_exception(request, error)
+            else:
+                practice_request = cast(PracticeRequest, request)
+                practice_request.practice = membership.practice
+                practice_request.membership = membership
+                with scope(practice=membership.practice):
+                    response = self.get_response(request)
+        # Staff pages carry patient data: no browser or proxy may keep a copy.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        # The slug has done its work here; views take the practice from the request.
+        if PRACTICE_PATH.match(request.path_info):
+            kwargs.pop("practice_slug", None)

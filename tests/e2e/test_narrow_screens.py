@@ -1,0 +1,245 @@
+"""Every page fits a phone: nothing scrolls sideways at 390 px, nothing breaks at 1280 px.
+
+The pages come from the URL configuration itself, so a page is checked the day it is added: a
+route with a parameter this test does not know how to fill, or a page no role can open, fails
+the test until someone says here how to reach it. Each page is opened as every kind of visitor
+(anonymous, owner, practitioner, assistant); whatever that visitor is shown (the page, or the
+login form it is sent to) must fit. Screenshots of the main pages at both widths are saved under
+$CARNET_ARTIFACTS_DIR (or the test's temporary directory) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from carnet.accounts.models import User
+from carnet.practices.models import Role
+from tests import factories
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserWatch, SmallPractice, log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANONYMOUS = "anonymous"
+VISITORS = (ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT)
+
+# Routes that are not pages a person reads, each with the reason.
+NOT_PAGES = {
+    "health": "plain-text health check for load balancers",
+    "feeds:feed": "the ICS feed, read by calendar programs",
+}
+# The Django admin is the operators' tool (superusers), with Django's own responsive layout.
+NOT_PAGES_PREFIXES = ("admin/",)
+
+# Links from another account's emails: opening one logs the current user out (allauth does so on
+# purpose), so only visitors who are not logged in open them here.
+ANONYMOUS_ONLY = {"account_confirm_email", "account_reset_password_from_key"}
+
+# Who must see each page itself (not a redirect to the login form): the test fails when one of
+# them cannot, so a page cannot silently drop out of the check.
+MUST_SEE: dict[str, set[str]] = {
+    "home": {ANONYMOUS},
+    "account_login": {ANONYMOUS},
+    "account_signup": {ANONYMOUS},
+    "account_reset_password": {ANONYMOUS},
+    "feeds:help": {ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:today": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:appointment_detail": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "feeds:settings": {Role.OWNER, Role.PRACTITIONER},
+    "account_confirm_email": {ANONYMOUS},
+    "account_reset_password_from_key": {ANONYMOUS},
+}
+# The pages a human looks at in the screenshots.
+SCREENSHOTS = {
+    "home",
+    "account_login",
+    "account_signup",
+    "account_reset_password",
+    "feeds:help",
+    "workspace:today",
+    "workspace:appointment_detail",
+    "feeds:settings",
+}
+
+
+def routes(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(full route, name with namespace) of every named URL pattern."""
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from routes(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield route, namespace + entry.name
+
+
+def pages() -> list[tuple[str, str]]:
+    return sorted(
+        (route, name)
+        for route, name in set(routes(get_resolver().url_patterns))
+        if name not in NOT_PAGES and not route.startswith(NOT_PAGES_PREFIXES)
+    )
+
+
+def _newcomer() -> User:
+    """Someone who just signed up: the links of their emails are pages too."""
+    account = User.objects.filter(email="newcomer@example.org").first()
+    if account is None:
+        account = factories.user("newcomer@example.org")
+        EmailAddress.objects.create(user=account, email=account.email, primary=True)
+    return account
+
+
+def _confirm_email_key(world: SmallPractice) -> dict[str, str]:
+    address = EmailAddress.objects.get(user=_newcomer())
+    return {"key": EmailConfirmationHMAC(address).key}
+
+
+def _password_reset_key(world: SmallPractice) -> dict[str, str]:
+    account = _newcomer()
+    return {
+        "uidb36": user_pk_to_url_str(account),
+        "key": default_token_generator.make_token(account),
+    }
+
+
+# How to fill the parameters of each page that has some, from the small practice.
+PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
+    "workspace:today": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:appointment_detail": lambda world: {
+        "practice_slug": world.practice.slug,
+        "public_id": world.appointments[0].public_id,
+    },
+    "feeds:settings": lambda world: {
+        "practice_slug": world.practice.slug,
+        "practitioner_id": world.practitioner.pk,
+    },
+    "account_confirm_email": _confirm_email_key,
+    "account_reset_password_from_key": _password_reset_key,
+}
+
+PARAMETER = re.compile(r"<[^>]+>|\(\?P<")
+
+
+def url_of(route: str, name: str, world: SmallPractice) -> str:
+    if not PARAMETER.search(route):
+        return reverse(name)
+    if name not in PARAMETERS:
+        raise AssertionError(f"{route} ({name}): say in PARAMETERS how to fill its parameters")
+    return reverse(name, kwargs=PARAMETERS[name](world))
+
+
+def overflow(page: Any) -> int:
+    """How many pixels the page is wider than the window (0 when nothing scrolls sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def widest_elements(page: Any) -> list[str]:
+    """The elements that stick out on the right, to say in a failure what overflows."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
+                             || e.scrollWidth > e.clientWidth + 1
+                                && getComputedStyle(e).overflowX === 'visible')
+                .slice(0, 5)
+                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                     + ' right=' + Math.round(e.getBoundingClientRect().right))"""
+        )
+    )
+
+
+def test_every_page_fits_a_phone_and_a_desktop(
+    live_server: Any,
+    browser: Any,
+    small_practice: SmallPractice,
+    artifacts_dir: Path,
+    browser_watch: BrowserWatch,
+) -> None:
+    world = small_practice
+    found = pages()
+    assert any(name == "workspace:today" for _route, name in found), "the walk found no pages"
+    failures: list[str] = []
+    seen: dict[str, set[str]] = {name: set() for _route, name in found}
+
+    for visitor in VISITORS:
+        context = browser.new_context(locale="en-GB", viewport=PHONE)
+        page = context.new_page()
+        browser_watch.attach(page)
+        if visitor != ANONYMOUS:
+            log_in(page, live_server, world.accounts[visitor].email)
+        checked: set[str] = set()
+        for route, name in found:
+            if visitor != ANONYMOUS and name in ANONYMOUS_ONLY:
+                continue
+            url = url_of(route, name, world)
+            # Asked first with the tab's cookies: a page this visitor may not see is a 404,
+            # which the browser would log as an error, and which has nothing to lay out.
+            if context.request.get(live_server.url + url).status == 404:
+                continue
+            page.set_viewport_size(PHONE)
+            page.goto(live_server.url + url)
+            landed = page.url.removeprefix(live_server.url)
+            login = reverse("account_login")
+            if not landed.startswith(login) or url.startswith(login):
+                seen[name].add(visitor)  # the page itself, or the page it leads this visitor to
+            here = landed.split("?")[0] == url.split("?")[0]
+            if landed in checked and not here:
+                continue  # redirected to a page this visitor already checked
+            checked.add(landed)
+            for size, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
+                page.set_viewport_size(size)
+                extra = overflow(page)
+                if extra > 0:
+                    failures.append(
+                        f"{landed} as {visitor} at {size['width']} px is {extra} px too wide: "
+                        + ", ".join(widest_elements(page))
+                    )
+                if name in SCREENSHOTS and here:
+                    safe = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+                    page.screenshot(
+                        path=artifacts_dir / f"{safe}-{visitor}-{label}.png", full_page=True
+                    )
+        context.close()
+
+    missing = [
+        f"{name}: {sorted(visitors - seen.get(name, set()))} could not open it"
+        for name, visitors in MUST_SEE.items()
+        if not visitors <= seen.get(name, set())
+    ]
+    unseen = [name for name, visitors in seen.items() if not visitors]
+    assert not failures, "pages wider than the window:\n" + "\n".join(failures)
+    assert not browser_watch.problems, "the browser saw:\n" + "\n".join(browser_watch.problems)
+    assert not missing, "pages that should have been checked:\n" + "\n".join(missing)
+    # A page nobody could open was not checked: say here how to reach it.
+    assert not unseen, f"pages no visitor could open, so none was checked: {unseen}"
+
+
+def test_the_new_feed_link_fits_a_phone(
+    live_server: Any, page: Any, small_practice: SmallPractice
+) -> None:
+    """The private link is shown once, right after turning it on: long fields, on a phone."""
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, small_practice.practitioner_user.email)
+    page.goto(
+        live_server.url
+        + reverse(
+            "feeds:settings",
+            kwargs={
+                "practice_slug": small_practice.practice.slug,
+                "practitioner_id": small_practice.practitioner.pk,
+            },
+        )
+    )
+    with page.expect_navigation():
+        page.click("button[value=enable]")
+    assert page.locator("input[readonly]").count() >= 1, "the new link is not shown"
+    assert overflow(page) <= 0, ", ".join(widest_elements(page))
