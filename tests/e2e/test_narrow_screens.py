@@ -94,12 +94,14 @@ def _newcomer() -> User:
     account = User.objects.filter(email="newcomer@example.org").first()
     if account is None:
         account = factories.user("newcomer@example.org")
-        EmailAddress.objects.create(user=account, email=account.email, primary=True)
+    EmailAddress.objects.update_or_create(
+        user=account, email=account.email, defaults={"primary": True, "verified": False}
+    )
     return account
 
 
 def _confirm_email_key(world: SmallPractice) -> dict[str, str]:
-    address = EmailAddress.objects.get(user=_newcomer())
+    address = EmailAddress.objects.get(user=_newcomer(), email="newcomer@example.org")
     return {"key": EmailConfirmationHMAC(address).key}
 
 
