@@ -496,7 +496,9 @@ def _occurrences(
         if until_utc is not None and _to_utc(original, zone) > until_utc:
             continue
         start = _to_utc(original, zone)
-        end = _to_utc(original + length, zone, end=True)
+        # A start in a spring-forward gap moves forward by the gap: the end moves with it, so an
+        # occurrence is never shorter than the event, nor inverted.
+        end = max(_to_utc(original + length, zone, end=True), start + length)
         if start < window_end and end > window_start:
             found_intervals.append((start, end))
 
@@ -510,7 +512,7 @@ def _occurrences(
         end = (
             override.end.astimezone(UTC)
             if override.end is not None
-            else _to_utc(_wall(start, zone) + length, zone, end=True)
+            else max(_to_utc(_wall(start, zone) + length, zone, end=True), start + length)
         )
         if not (start < window_end and end > window_start):
             continue

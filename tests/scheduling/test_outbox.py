@@ -111,10 +111,13 @@ def test_each_interested_consumer_gets_one_delivery(
 def test_a_rolled_back_change_leaves_no_event_and_enqueues_nothing(
     clinic: dict[str, object], consumers: dict[str, Recorder], django_capture_on_commit_callbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            booking(clinic)
-            raise RuntimeError("the request failed after booking")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        booking(clinic)
+        raise RuntimeError("the request failed after booking")
     assert not OutboxEvent.objects.exists()
     assert not Delivery.objects.exists()
     assert callbacks == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from time import perf_counter
 from zoneinfo import ZoneInfo
 
+import hypothesis
 import pytest
 from dateutil.rrule import rrulestr
 from django.utils import translation
@@ -453,6 +454,7 @@ def test_any_rule_is_judged_quickly_and_accepted_ones_expand_at_most_once_a_day(
     message, took = timed(validate_rrule, text, first, zone)
     assert message is None or isinstance(message, str)
     assert took < 0.5
+    hypothesis.event("refused" if message else "accepted")
     event = RecurringEvent(first, first + timedelta(minutes=45), zone, text)
     window_start = (first + timedelta(days=offset)).astimezone(UTC)
     window = (window_start, window_start + timedelta(days=days))
@@ -471,3 +473,13 @@ def test_any_rule_is_judged_quickly_and_accepted_ones_expand_at_most_once_a_day(
     days_seen = [a.astimezone(zone).date() for a, _ in found]
     assert len(days_seen) == len(set(days_seen)), "more than one occurrence on a local day"
     assert all(b - a >= timedelta(minutes=45) for a, b in found)
+
+
+def test_occurrence_starting_in_the_spring_gap_keeps_its_length() -> None:
+    # 02:15-03:00 every day: on 29 March 2026 02:00-03:00 does not exist in Paris; the start
+    # moves to 03:15 and the end with it (found by the property test above: it was inverted).
+    first = datetime(2026, 3, 27, 2, 15, tzinfo=PARIS)
+    event = RecurringEvent(first, first + timedelta(minutes=45), PARIS, "FREQ=DAILY;COUNT=3")
+    _, _, (start, end) = occurrences(event, *YEAR)
+    assert start == datetime(2026, 3, 29, 1, 15, tzinfo=UTC)
+    assert end == datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
