@@ -5,11 +5,14 @@ practices are refused by the models' `clean()` and, for many-to-many links, by t
 Appointments are read-only here: they change through the booking services only.
 """
 
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carnet.practices.admin_tools import PracticeTimeAdmin, SamePracticeLinksForm
+from carnet.scheduling import personal_events
 from carnet.scheduling.forms import WeeklyScheduleFormSet
 from carnet.scheduling.models import (
     Appointment,
@@ -91,8 +94,15 @@ class AppointmentAdmin(PracticeTimeAdmin):
 
 
 class PersonalEventOverrideInline(admin.TabularInline):
+    """Shown, not edited: single occurrences change through the personal-event door."""
+
     model = PersonalEventOverride
     extra = 0
+    can_delete = False
+    readonly_fields = ("recurrence_id", "start", "end", "cancelled")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(PersonalEvent)
@@ -100,6 +110,39 @@ class PersonalEventAdmin(PracticeTimeAdmin):
     list_display = ("title", "practitioner", "local_start", "rrule")
     list_filter = ("practice",)
     inlines = [PersonalEventOverrideInline]
+    # EXDATEs come from calendars and from "this occurrence" edits, never typed by hand.
+    readonly_fields = ("exdates",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: PersonalEvent | None = None) -> Any:
+        # An event stays with its practice and practitioner; create a new one to move it.
+        fixed = ("practice", "practitioner") if obj is not None else ()
+        return (*self.readonly_fields, *fixed)
+
+    def save_model(self, request: HttpRequest, obj: PersonalEvent, form: Any, change: bool) -> None:
+        """Saved through the personal-event door, so the practitioner's lock, the outbox and the
+        audit log apply to operators too (the form has already run the model's checks)."""
+        fields = {name: getattr(obj, name) for name in ("title", "start", "end", "time_zone")}
+        if change:
+            personal_events.change(
+                obj.practice, obj.pk, rrule=obj.rrule, actor=request.user, **fields
+            )
+            return
+        result = personal_events.create(
+            obj.practice,
+            practitioner=obj.practitioner_id,
+            rrule=obj.rrule,
+            actor=request.user,
+            **fields,
+        )
+        obj.pk = result.event.pk
+        obj.public_id = result.event.public_id
+
+    def delete_model(self, request: HttpRequest, obj: PersonalEvent) -> None:
+        personal_events.delete(obj.practice, obj.pk, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for event in queryset.select_related("practice"):
+            self.delete_model(request, event)
 
     @admin.display(description=_("start"), ordering="start")
     def local_start(self, obj: PersonalEvent) -> str:

@@ -275,3 +275,32 @@ def test_links_across_practices_are_refused_for_every_writer() -> None:
     assert not membership.centers.exists() and not membership.practitioners.exists()
     kind.practitioners.add(two.a_practitioner)  # within the practice: fine
     assert list(kind.practitioners.all()) == [two.a_practitioner]
+
+
+# --- personal events go through their door -------------------------------------------------------
+
+
+def test_operators_personal_event_edits_go_through_the_door(operator: Client) -> None:
+    """Created, changed and deleted in the admin: each change reaches the outbox (so calendars
+    and feeds hear of it) and the audit log names the operator, as for staff in the workspace."""
+    from carnet.practices.models import AuditEntry
+    from carnet.scheduling.models import OutboxEvent
+
+    two = Two()
+    added = operator.post(
+        "/admin/scheduling/personalevent/add/", personal_event_form(two.a, two.a_practitioner)
+    )
+    assert added.status_code == 302, added.text
+    event = PersonalEvent.objects.get()
+    form = personal_event_form(two.a, two.a_practitioner, title="Team meeting", end_1="11:00")
+    changed = operator.post(f"/admin/scheduling/personalevent/{event.pk}/change/", form)
+    assert changed.status_code == 302, changed.text
+    event.refresh_from_db()
+    assert event.title == "Team meeting"
+    assert event.end == datetime(2030, 1, 15, 10, 0, tzinfo=UTC)  # 11:00 in Paris, winter
+    deleted = operator.post(f"/admin/scheduling/personalevent/{event.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not PersonalEvent.objects.exists()
+    changes = list(OutboxEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert changes == ["created", "changed", "deleted"]
+    assert AuditEntry.objects.filter(practice=two.a, actor__is_superuser=True).count() == 3
