@@ -5,7 +5,6 @@ from carnet.accounts import views as account_views
 from carnet.health import healthz
 from carnet.workspace import views as workspace_views
 
-
 urlpatterns = [
     path("", workspace_views.home, name="home"),
     path("healthz", healthz, name="health"),

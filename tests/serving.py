@@ -106,7 +106,7 @@ def wait_until_serving(port: int, process: subprocess.Popen[str], timeout: float
     raise AssertionError(f"nothing answered on port {port} within {timeout} s")
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 20) -> bool:
+def wait_for(predicate: Callable[[], object], timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -55,7 +55,12 @@ from carnet.scheduling.models import (
     PersonalEventOverride,
     Practitioner,
 )
-from carnet.scheduling.recurrence import RecurringEvent, occurrences, validate_rrule
+from carnet.scheduling.recurrence import (
+    MAX_EXDATES,
+    RecurringEvent,
+    occurrences,
+    validate_rrule,
+)
 from carnet.scheduling.rules import BookingWarning, overlaps
 
 __all__ = [
@@ -70,7 +75,6 @@ __all__ = [
 TITLE_MAX_LENGTH = 200  # PersonalEvent.title
 RRULE_MAX_LENGTH = 500  # PersonalEvent.rrule
 CONNECTION_MAX_LENGTH = 64  # OutboxEvent.connection
-MAX_EXDATES = 1000
 
 WARNINGS = {
     "over_appointment": _("This personal event overlaps an appointment of the practitioner."),
@@ -322,7 +326,8 @@ def _apply(
     event.time_zone = checked_time_zone(time_zone)
     event.rrule = checked_text(rrule, "rrule", RRULE_MAX_LENGTH).strip()
     if event.rrule:
-        detail = validate_rrule(event.rrule)
+        # Judged from the event's own start, in the zone its recurrence follows.
+        detail = validate_rrule(event.rrule, event.start, ZoneInfo(event.time_zone))
         if detail:
             raise InvalidValue("rrule", "rrule", detail=detail)
     if exdates is not None:

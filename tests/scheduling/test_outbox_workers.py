@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -33,21 +33,13 @@ from carnet.scheduling.models import Delivery
 from carnet.scheduling.tasks import deliver
 from tests import factories
 from tests.scheduling.outbox_probe import CONSUMERS, lines
+from tests.serving import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REPO = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=PARIS)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Workers:
