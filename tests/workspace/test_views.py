@@ -112,3 +112,24 @@ def test_the_booking_door_works_inside_a_practice_scope() -> None:
         )
         booking.cancel(practice, result.appointment)
     assert Appointment.objects.get(pk=result.appointment.pk).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("language", "days"),
+    [
+        ("fr", ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")),
+        ("es", ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")),
+    ],
+)
+def test_the_day_is_written_as_the_language_writes_it(language: str, days: tuple) -> None:
+    """ "dimanche 22 novembre", not "Dimanche": the schedule's weekday labels (capitalised, for
+    forms) must not replace the day names of formatted dates."""
+    practice = factories.practice(language=language)
+    owner = factories.member(practice, Role.OWNER)
+    owner.language = language
+    owner.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(owner)
+    heading = client.get(f"/app/{practice.slug}/").text.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    today = datetime.now(practice.zone).date()
+    assert f"{days[today.weekday()]} {today.day}" in heading

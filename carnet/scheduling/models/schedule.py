@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carnet.practices.boundaries import refuse_cross_practice
 from carnet.practices.models import Center
@@ -14,13 +15,15 @@ from carnet.scheduling.weekly import LineValues, line_error, overlap_errors
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A context of their own: without it these entries would also replace Django's day names
+    # in formatted dates ("dimanche 22 novembre", lowercase in French and Spanish).
+    MONDAY = 0, pgettext_lazy("weekday", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday", "Sunday")
 
 
 class WeeklyLine(models.Model):
