@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "carnet.scheduling",
     "carnet.patients",
     "carnet.feeds",
+    "carnet.notifications",
     "carnet.jobs",
     "carnet.workspace",
     "carnet.demo",
@@ -248,6 +249,24 @@ if os.environ.get("CARNET_EMAIL_HOST") or not DEBUG:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
+# --- SMS (carnet/notifications/sms/, docs/sms.md) ----------------------------------------------
+# CARNET_SMS_BACKEND: "console" (development: prints with a masked number, or appends JSON lines
+# to CARNET_SMS_FILE, a path relative to the data directory), "memory" (tests), or "twilio".
+SMS_BACKEND = os.environ.get("CARNET_SMS_BACKEND", "console").strip().lower()
+SMS_FILE = os.environ.get("CARNET_SMS_FILE", "")
+SMS_TIMEOUT = float(os.environ.get("CARNET_SMS_TIMEOUT", "10"))
+# Twilio: the account SID and auth token (the token also checks the status callbacks'
+# signatures), the sender (a number in E.164, an alphanumeric sender ID, or a Messaging Service
+# SID "MG..."), and the API's base URL (another for a Twilio-compatible gateway or the tests'
+# emulator). The status callback URL defaults to this site's, when it is public (https).
+TWILIO_ACCOUNT_SID = os.environ.get("CARNET_TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("CARNET_TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = os.environ.get("CARNET_TWILIO_FROM", "")
+TWILIO_API_URL = os.environ.get("CARNET_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+TWILIO_STATUS_CALLBACK = os.environ.get(
+    "CARNET_TWILIO_STATUS_CALLBACK", f"{SITE_URL}/sms/twilio/status" if SECURE else ""
+)
+
 # --- languages and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("es", _("Spanish")), ("en", _("English"))]
@@ -266,6 +285,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FEED_RATE_LIMIT = os.environ.get("CARNET_FEED_RATE_LIMIT", "60/h")
 # Requests with unknown or revoked feed tokens, per client address, before 429 replaces 404.
 FEED_MISS_RATE_LIMIT = os.environ.get("CARNET_FEED_MISS_RATE_LIMIT", "30/h")
+
+# --- patient notifications (docs/notifications.md) ----------------------------------------------
+# Off (CARNET_NOTIFICATIONS=0) on a staging copy of real data: no patient gets an email or SMS.
+NOTIFICATIONS_ENABLED = env_bool("CARNET_NOTIFICATIONS", True)
+# Requests to the patients' appointment page (cancel link) per client address.
+NOTIFICATIONS_PAGE_RATE_LIMIT = os.environ.get("CARNET_APPOINTMENT_PAGE_RATE_LIMIT", "30/h")
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("CARNET_NOTIFICATIONS_MAX_ATTEMPTS", "5"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("CARNET_NOTIFICATIONS_RETRY_BASE", "60"))
+NOTIFICATIONS_LEASE_SECONDS = float(os.environ.get("CARNET_NOTIFICATIONS_LEASE", "300"))
+NOTIFICATIONS_BATCH_SIZE = int(os.environ.get("CARNET_NOTIFICATIONS_BATCH_SIZE", "100"))
 
 LOGGING = {
     "version": 1,

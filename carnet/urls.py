@@ -15,4 +15,8 @@ urlpatterns = [
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),
     # The private ICS feed, its help page and its settings page (under app/<slug>/).
     path("", include("carnet.feeds.urls")),
+    # The patients' page behind the link in their emails (see its cancel form).
+    path("", include("carnet.notifications.urls")),
+    # The SMS provider's delivery-status callback (public, signed by the provider).
+    path("", include("carnet.notifications.sms.urls")),
 ]

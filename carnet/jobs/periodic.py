@@ -27,3 +27,12 @@ def relay_outbox() -> int:
     from carnet.scheduling.outbox import relay
 
     return relay()
+
+
+@huey.periodic_task(crontab(minute="*"), name="carnet.notifications_sweep")
+def notifications_sweep() -> dict[str, int]:
+    """Every minute: create the reminders that are due and send every message whose time has
+    come (new, retried, or left by a crashed worker). See docs/notifications.md."""
+    from carnet.notifications.reminders import sweep
+
+    return sweep()

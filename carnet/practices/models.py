@@ -7,6 +7,7 @@ from an id the browser sends.
 
 from __future__ import annotations
 
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -50,6 +51,31 @@ class Practice(models.Model):
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(1440)],
         help_text=_("How often subscribed calendars are asked to refresh the private feed."),
+    )
+    # Patient notifications (carnet/notifications, docs/notifications.md).
+    send_staff_confirmations = models.BooleanField(
+        _("confirm staff bookings by email"),
+        default=True,
+        help_text=_(
+            "Email a confirmation to the patient when a member of staff books an appointment "
+            "(online bookings are always confirmed)."
+        ),
+    )
+    reminder_time = models.TimeField(
+        _("reminder time"),
+        default=time(18, 0),
+        help_text=_("Reminders are sent the day before, from this time (in the practice's zone)."),
+    )
+    cancellation_cutoff_hours = models.PositiveSmallIntegerField(
+        _("online cancellation cut-off (hours)"),
+        default=24,
+        validators=[
+            MinValueValidator(0, _("The cut-off cannot be negative.")),
+            MaxValueValidator(
+                720, _("The cut-off is at most 720 hours (30 days) before the appointment.")
+            ),
+        ],
+        help_text=_("Patients may cancel online until this many hours before the appointment."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -73,8 +73,14 @@ def appointment_detail(request: PracticeRequest, public_id: str) -> HttpResponse
         ),
         public_id=public_id,
     )
+    notifications = appointment.notifications.order_by("created_at", "id")
     return render(
         request,
         "workspace/appointment_detail.html",
-        {"practice": request.practice, "appointment": appointment, "zone": request.practice.zone},
+        {
+            "practice": request.practice,
+            "appointment": appointment,
+            "zone": request.practice.zone,
+            "notifications": notifications,
+        },
     )

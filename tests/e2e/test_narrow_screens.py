@@ -22,6 +22,7 @@ from allauth.account.utils import user_pk_to_url_str
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from carnet.accounts.models import User
+from carnet.notifications.links import make_token
 from carnet.practices.models import Role
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserWatch, SmallPractice, log_in
@@ -56,6 +57,7 @@ MUST_SEE: dict[str, set[str]] = {
     "feeds:settings": {Role.OWNER, Role.PRACTITIONER},
     "account_confirm_email": {ANONYMOUS},
     "account_reset_password_from_key": {ANONYMOUS},
+    "notifications:appointment": {ANONYMOUS, Role.OWNER},
 }
 # The pages a human looks at in the screenshots.
 SCREENSHOTS = {
@@ -123,6 +125,9 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
     "feeds:settings": lambda world: {
         "practice_slug": world.practice.slug,
         "practitioner_id": world.practitioner.pk,
+    },
+    "notifications:appointment": lambda world: {
+        "token": make_token(world.appointments[-1].public_id)
     },
     "account_confirm_email": _confirm_email_key,
     "account_reset_password_from_key": _password_reset_key,

@@ -34,7 +34,18 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # URL prefixes that are not practice data: they have their own access rules, tested elsewhere.
-PUBLIC_PREFIXES = ("admin/", "accounts/", "healthz", "help/", "static/", "feeds/", "i18n/")
+PUBLIC_PREFIXES = (
+    "admin/",
+    "accounts/",
+    "healthz",
+    "help/",
+    "static/",
+    "feeds/",
+    "i18n/",
+    "sms/",
+    # The patient's page behind the link in their emails: a signed token, scoped once found.
+    "my-appointment/",
+)
 
 ROLES = (Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.ASSISTANT)
 

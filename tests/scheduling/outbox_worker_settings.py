@@ -19,3 +19,5 @@ OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
 if os.environ.get("OUTBOX_WORKER_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["OUTBOX_WORKER_DB_NAME"]
+# Only the probe consumers: patients' emails are tested in tests/notifications.
+NOTIFICATIONS_ENABLED = False
