@@ -140,6 +140,9 @@ def mark_retry(
     return "retry"
 
 
+FINAL_SMS = ("delivered", "undelivered", "failed")
+
+
 def record_sms_status(message_id: str, status: str) -> bool:
     """Store the delivery status an SMS provider reports for one of our messages (its status
     callback); True when a message with that provider id exists. A status such as
@@ -147,7 +150,9 @@ def record_sms_status(message_id: str, status: str) -> bool:
     if not message_id:
         return False
     status = status.strip().lower()[:32]
-    rows = _rows().filter(provider_message_id=message_id)
+    # Providers do not promise the order of their callbacks: a late "sent" must not overwrite
+    # "delivered", so a final status is never replaced.
+    rows = _rows().filter(provider_message_id=message_id).exclude(provider_status__in=FINAL_SMS)
     changes: dict[str, object] = {"provider_status": status, "updated_at": timezone.now()}
     if status in {"failed", "undelivered"}:
         changes |= {"status": Status.FAILED, "last_error": f"SMS provider: {status}"}

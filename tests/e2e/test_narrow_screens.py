@@ -36,6 +36,7 @@ VISITORS = (ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT)
 NOT_PAGES = {
     "health": "plain-text health check for load balancers",
     "feeds:feed": "the ICS feed, read by calendar programs",
+    "sms:twilio_status": "Twilio's delivery-status webhook (POST only)",
 }
 # The Django admin is the operators' tool (superusers), with Django's own responsive layout.
 NOT_PAGES_PREFIXES = ("admin/",)

@@ -270,6 +270,20 @@ def test_the_delivery_status_reaches_the_notification_log(
 
 
 @pytest.mark.django_db
+def test_a_late_callback_does_not_undo_the_final_status(
+    twilio: TwilioEmulator, client: Client
+) -> None:
+    """Twilio does not promise the order of callbacks: "sent" arriving after "delivered"."""
+    receipt = send_sms(FRENCH_MOBILE, "Hello")
+    row = notification_for(receipt.message_id)
+    queued, sent, delivered = twilio.callbacks(receipt.message_id, "delivered")
+    for callback in (queued, delivered, sent):
+        assert post_callback(client, callback.params, callback.signature) == 204
+    row.refresh_from_db()
+    assert (row.provider_status, row.status) == ("delivered", Status.SENT)
+
+
+@pytest.mark.django_db
 def test_a_status_for_a_message_carnet_does_not_know_is_acknowledged(
     twilio: TwilioEmulator, client: Client
 ) -> None:
