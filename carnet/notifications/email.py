@@ -9,9 +9,11 @@ turns those facts into a multipart message (plain text, HTML, .ics) in the patie
 
 from __future__ import annotations
 
+import email.policy
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr, parseaddr
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -110,6 +112,19 @@ def _sender(practice_name: str) -> str:
     return formataddr((practice_name, address or settings.DEFAULT_FROM_EMAIL))
 
 
+class _Letter(EmailMultiAlternatives):
+    """An email whose header lines are not folded at 78 characters.
+
+    CPython 3.12's header folding can drop the space between two encoded words (gh-144156):
+    the subject "… 09:30 est confirmé …" reached patients as "… estconfirmé …", depending on
+    the date and the practice's name. RFC 5322 allows lines up to 998 octets, so with that limit
+    a subject never needs folding and arrives as written.
+    """
+
+    def message(self, *, policy: Any = None) -> Any:
+        return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))
+
+
 def build_email(letter: EmailFacts, *, now: datetime) -> EmailMultiAlternatives:
     """The message for these facts, in the patient's language: text, HTML and an .ics file."""
     with translation.override(letter.language):
@@ -127,7 +142,7 @@ def build_email(letter: EmailFacts, *, now: datetime) -> EmailMultiAlternatives:
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
         summary = _("Appointment with %(practitioner)s") % {"practitioner": letter.practitioner}
-    message = EmailMultiAlternatives(
+    message = _Letter(
         subject=subject,
         body=text,
         from_email=_sender(letter.practice_name),

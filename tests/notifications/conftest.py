@@ -52,6 +52,8 @@ class Clinic:
 
 
 def build_clinic(time_zone: str = "Europe/Paris", **practice: object) -> Clinic:
+    # English unless a test chooses: messages are read in English (French has its own tests).
+    practice.setdefault("language", "en")
     place = factories.practice("Cabinet des Lilas", time_zone=time_zone, **practice)
     center = factories.center(place, "Centre Saint-Jean", time_zone=time_zone)
     center.address = "12 rue des Lilas\n75020 Paris"
