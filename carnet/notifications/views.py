@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_scopes import scope, scopes_disabled
 
@@ -99,10 +100,14 @@ def _appointment_page(request: HttpRequest, appointment: Appointment) -> HttpRes
         return _page(request, context, status=410)
     late = appointment.start - cutoff < now
     if late:
-        context["refusal"] = _(
+        hours = practice.cancellation_cutoff_hours
+        context["refusal"] = ngettext(
             "This appointment can no longer be cancelled online: it starts in less than "
-            "%(hours)s hours. Please call the practice."
-        ) % {"hours": practice.cancellation_cutoff_hours}
+            "%(hours)s hour. Please call the practice.",
+            "This appointment can no longer be cancelled online: it starts in less than "
+            "%(hours)s hours. Please call the practice.",
+            hours,
+        ) % {"hours": hours}
     if request.method == "POST":
         if late:
             return _page(request, context, status=409)
