@@ -11,7 +11,6 @@ next one is sent, and a `sent` row is never claimed again.
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from carnet.jobs import retry
 from carnet.notifications.models import Notification, Status
 from carnet.practices.scoping import PracticeScopedManager
 
@@ -49,12 +49,13 @@ def max_attempts() -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Doubling from NOTIFICATIONS_RETRY_BASE_SECONDS (60) per failed attempt, capped at
-    NOTIFICATIONS_RETRY_MAX_SECONDS (6 h), at a random point of the upper half (jitter)."""
-    base = _setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)
-    ceiling = _setting("NOTIFICATIONS_RETRY_MAX_SECONDS", 6 * 3600)
-    delay = min(ceiling, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+    """The wait after the `attempts`-th failed send (`carnet.jobs.retry.backoff`), doubling from
+    NOTIFICATIONS_RETRY_BASE_SECONDS (60) up to NOTIFICATIONS_RETRY_MAX_SECONDS (6 h)."""
+    return retry.backoff(
+        attempts,
+        base=_setting("NOTIFICATIONS_RETRY_BASE_SECONDS", 60),
+        ceiling=_setting("NOTIFICATIONS_RETRY_MAX_SECONDS", 6 * 3600),
+    )
 
 
 def claimable(now: datetime) -> Q:

@@ -20,7 +20,6 @@ they send, Google's client-chosen event ids).
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from carnet.jobs import retry
 from carnet.jobs.dispatch import enqueue_after_commit
 from carnet.scheduling import consumers, tasks
 from carnet.scheduling.models import (
@@ -95,14 +95,13 @@ def record(
 
 
 def backoff(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failed attempt: doubling from
-    `OUTBOX_RETRY_BASE_SECONDS`, capped at `OUTBOX_RETRY_MAX_SECONDS`, with "equal jitter" (a
-    random point in the upper half) so that deliveries that failed together do not all retry at
-    the same instant."""
-    base = _setting("OUTBOX_RETRY_BASE_SECONDS", 30)
-    ceiling = _setting("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600)
-    delay = min(ceiling, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=delay / 2 + random.uniform(0, delay / 2))
+    """The wait after the `attempts`-th failed delivery (`carnet.jobs.retry.backoff`), doubling
+    from `OUTBOX_RETRY_BASE_SECONDS` up to `OUTBOX_RETRY_MAX_SECONDS`."""
+    return retry.backoff(
+        attempts,
+        base=_setting("OUTBOX_RETRY_BASE_SECONDS", 30),
+        ceiling=_setting("OUTBOX_RETRY_MAX_SECONDS", 6 * 3600),
+    )
 
 
 def _claimable(now: datetime) -> Q:
