@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "carnet.notifications",
     "carnet.jobs",
     "carnet.workspace",
+    "carnet.portal",
     "carnet.demo",
 ]
 
@@ -295,6 +296,11 @@ NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("CARNET_NOTIFICATIONS_MAX_ATTEMP
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("CARNET_NOTIFICATIONS_RETRY_BASE", "60"))
 NOTIFICATIONS_LEASE_SECONDS = float(os.environ.get("CARNET_NOTIFICATIONS_LEASE", "300"))
 NOTIFICATIONS_BATCH_SIZE = int(os.environ.get("CARNET_NOTIFICATIONS_BATCH_SIZE", "100"))
+
+# --- the patients' booking site (docs/portal.md) ------------------------------------------------
+# Booking attempts (the confirm form's POST) per client address and per account.
+PORTAL_BOOKING_RATE_LIMIT_IP = os.environ.get("CARNET_BOOKING_RATE_LIMIT_IP", "30/h")
+PORTAL_BOOKING_RATE_LIMIT_ACCOUNT = os.environ.get("CARNET_BOOKING_RATE_LIMIT_ACCOUNT", "10/h")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),
+    # The patients' booking site, public, found by the practice's slug (docs/portal.md).
+    path("book/", include("carnet.portal.urls")),
+    # "My appointments": a patient account's appointments and patients, across practices.
+    path("me/", include("carnet.portal.mine.urls")),
     # The private ICS feed, its help page and its settings page (under app/<slug>/).
     path("", include("carnet.feeds.urls")),
     # The patients' page behind the link in their emails (see its cancel form).

@@ -11,19 +11,17 @@ client address.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_scopes import scope, scopes_disabled
 
 from carnet.feeds.throttle import hit, parse_limit
 from carnet.notifications.links import read_token
+from carnet.portal.mine.cutoff import cancel_refusal, past_cutoff
 from carnet.scheduling import booking
 from carnet.scheduling.errors import BookingError
 from carnet.scheduling.models import Appointment, AppointmentStatus
@@ -85,7 +83,6 @@ def appointment(request: HttpRequest, token: str) -> HttpResponse:
 def _appointment_page(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     practice = appointment.practice
     now = timezone.now()
-    cutoff = timedelta(hours=practice.cancellation_cutoff_hours)
     context: dict[str, object] = {
         "appointment": appointment,
         "practice": practice,
@@ -98,16 +95,10 @@ def _appointment_page(request: HttpRequest, appointment: Appointment) -> HttpRes
     if appointment.start <= now:
         context["problem"] = _("This appointment is in the past.")
         return _page(request, context, status=410)
-    late = appointment.start - cutoff < now
+    # The same cut-off as "My appointments" (carnet/portal/mine/cutoff.py).
+    late = past_cutoff(appointment, practice, now)
     if late:
-        hours = practice.cancellation_cutoff_hours
-        context["refusal"] = ngettext(
-            "This appointment can no longer be cancelled online: it starts in less than "
-            "%(hours)s hour. Please call the practice.",
-            "This appointment can no longer be cancelled online: it starts in less than "
-            "%(hours)s hours. Please call the practice.",
-            hours,
-        ) % {"hours": hours}
+        context["refusal"] = cancel_refusal(practice)
     if request.method == "POST":
         if late:
             return _page(request, context, status=409)

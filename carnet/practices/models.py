@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from carnet.portal.embed import validate_embed_origins
 from carnet.practices.scoping import PracticeScopedManager
 from carnet.practices.timezones import validate_time_zone
 
@@ -76,6 +77,16 @@ class Practice(models.Model):
             ),
         ],
         help_text=_("Patients may cancel online until this many hours before the appointment."),
+    )
+    # The booking site in an iframe of the practice's own website (docs/portal.md).
+    booking_embed_origins = models.TextField(
+        _("websites allowed to embed the booking site"),
+        blank=True,
+        validators=[validate_embed_origins],
+        help_text=_(
+            "One address per line, such as https://www.example.org. Only these websites may show "
+            "the booking pages in a frame."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -30,14 +30,27 @@ from carnet.practices.models import Membership, Practice
 
 # The workspace's root URL: `app/<slug:practice_slug>/` in carnet/urls.py.
 PRACTICE_PATH = re.compile(r"^/app/(?P<slug>[-a-zA-Z0-9_]+)/")
+# The patients' booking site: `book/<slug>/`, public (no membership), scoped to the slug's practice.
+BOOKING_PATH = re.compile(r"^/book/(?P<slug>[-a-zA-Z0-9_]+)/")
 
 # Paths (after the leading slash) that run unscoped on purpose. The home page and the sign-in
 # pages show the user's own memberships, across practices; the admin is for operators
 # (superusers, see `carnet.practices.admin_site`); the feed finds its link by token first and
-# then scopes itself; the help page and the health check read no practice data. A new area
-# (the patients' booking site) runs with no practice until it says otherwise here or scopes
-# itself.
-UNSCOPED_PREFIXES = ("accounts/", "admin/", "feeds/", "help/", "healthz", "i18n/", "static/")
+# then scopes itself; the help page and the health check read no practice data. The booking
+# site (`BOOKING_PATH`) runs in its slug's practice; any other new area runs with no practice
+# until it says otherwise here or scopes itself.
+# "My appointments" (`me/`) spans every practice a patient account booked with: unscoped on
+# purpose, each of its queries filtered by the logged-in account (carnet/portal/mine/views.py).
+UNSCOPED_PREFIXES = (
+    "accounts/",
+    "admin/",
+    "feeds/",
+    "help/",
+    "healthz",
+    "i18n/",
+    "me/",
+    "static/",
+)
 
 
 class PracticeRequest(HttpRequest):
@@ -88,6 +101,9 @@ class TenancyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        booking = BOOKING_PATH.match(request.path_info)
+        if booking is not None:
+            return self.booking_site(request, booking["slug"])
         match = PRACTICE_PATH.match(request.path_info)
         if match is None:
             if is_unscoped_path(request.path_info):
@@ -114,6 +130,21 @@ class TenancyMiddleware:
         response["Cache-Control"] = "no-store"
         return response
 
+    def booking_site(self, request: HttpRequest, slug: str) -> HttpResponse:
+        """A booking page: anyone may see it, inside the scope of the slug's practice only.
+
+        No membership is asked for; an unknown slug is a 404. Logged-in patients see their own
+        patients of this practice only (`carnet.portal.patients.account_patients`).
+        """
+        with scopes_disabled():  # finding the tenant is the one query that precedes its scope
+            practice = Practice.objects.filter(slug=slug).first()
+        if practice is None:
+            with no_practice():
+                return response_for_exception(request, Http404())
+        cast(PracticeRequest, request).practice = practice
+        with scope(practice=practice):
+            return self.get_response(request)
+
     def process_view(
         self,
         request: HttpRequest,
@@ -124,3 +155,5 @@ class TenancyMiddleware:
         # The slug has done its work here; views take the practice from the request.
         if PRACTICE_PATH.match(request.path_info):
             kwargs.pop("practice_slug", None)
+        elif BOOKING_PATH.match(request.path_info):
+            kwargs.pop("booking_slug", None)

@@ -30,6 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         if membership:
             return redirect("workspace:today", practice_slug=membership.practice.slug)
+        # No staff membership: a patient account, whose page is "My appointments". Operators
+        # (superusers) with no practice keep the home page.
+        if not request.user.is_superuser:
+            return redirect("mine:appointments")
     return render(request, "home.html")
 
 

@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from carnet.accounts.models import User
 from carnet.notifications.links import make_token
 from carnet.practices.models import Role
+from carnet.scheduling.models import Appointment
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, BrowserWatch, SmallPractice, log_in
 
@@ -37,6 +41,9 @@ NOT_PAGES = {
     "health": "plain-text health check for load balancers",
     "feeds:feed": "the ICS feed, read by calendar programs",
     "sms:twilio_status": "Twilio's delivery-status webhook (POST only)",
+    "mine:cancel": "the cancel button's action on My appointments (POST only)",
+    "portal:slots": "the booking site's slots as JSON, for scripts",
+    "portal:ics": "the .ics file of a booked appointment, read by calendar programs",
 }
 # The Django admin is the operators' tool (superusers), with Django's own responsive layout.
 NOT_PAGES_PREFIXES = ("admin/",)
@@ -59,6 +66,14 @@ MUST_SEE: dict[str, set[str]] = {
     "account_confirm_email": {ANONYMOUS},
     "account_reset_password_from_key": {ANONYMOUS},
     "notifications:appointment": {ANONYMOUS, Role.OWNER},
+    # Any verified account has "My appointments"; the owner also has an appointment there.
+    "mine:appointments": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "mine:move": {Role.OWNER},
+    "mine:patient": {Role.OWNER},
+    # The booking site: public; confirming needs a login; the confirmation is the booker's.
+    "portal:start": {ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "portal:confirm": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "portal:done": {Role.OWNER},
 }
 # The pages a human looks at in the screenshots.
 SCREENSHOTS = {
@@ -70,6 +85,11 @@ SCREENSHOTS = {
     "workspace:today",
     "workspace:appointment_detail",
     "feeds:settings",
+    "mine:appointments",
+    "mine:move",
+    "portal:start",
+    "portal:confirm",
+    "portal:done",
 }
 
 
@@ -108,6 +128,52 @@ def _confirm_email_key(world: SmallPractice) -> dict[str, str]:
     return {"key": EmailConfirmationHMAC(address).key}
 
 
+def _owners_own_appointment(world: SmallPractice) -> Appointment:
+    """The owner books for themself too: a patient of the practice held by their account, with
+    an appointment in three days (beyond the cut-off, so it can be moved)."""
+    world.patient.account = world.owner
+    world.patient.save(update_fields=["account"])
+    found = Appointment.objects.filter(
+        patient=world.patient, start__gt=timezone.now() + timedelta(days=2)
+    ).first()
+    if found is None:
+        start = world.appointments[0].start + timedelta(days=3)
+        found = Appointment.objects.create(
+            practice=world.practice,
+            center=world.center,
+            practitioner=world.practitioner,
+            patient=world.patient,
+            appointment_type=world.appointments[0].appointment_type,
+            start=start,
+            end=start + timedelta(minutes=30),
+        )
+    return found
+
+
+def _bookable(world: SmallPractice) -> str:
+    """Open the practice online (its type, every day 08:00-20:00); the query of the first free
+    slot, to fill the booking site's pages."""
+    from carnet.portal.slots import week_slots, week_start_of
+    from carnet.scheduling.models import AppointmentType, ScheduleLine
+
+    kind = AppointmentType.objects.get(practice=world.practice)
+    if not kind.online_booking:
+        kind.online_booking = True
+        kind.description = "Apportez votre carnet de maternité et vos derniers résultats."
+        kind.save()
+        factories.weekly_hours(world.practitioner, world.center, range(7), ((time(8), time(20)),))
+    assert ScheduleLine.objects.filter(practitioner=world.practitioner).exists()
+    now = timezone.now()
+    week = week_start_of(now.astimezone(world.practice.zone).date())
+    slots = [
+        slot
+        for offset in (0, 7)
+        for day in week_slots(world.practice, kind, None, None, week + timedelta(offset), now)
+        for slot in day.slots
+    ]
+    return urlencode({"type": kind.pk, "practitioner": "any", "start": slots[0].start.isoformat()})
+
+
 def _password_reset_key(world: SmallPractice) -> dict[str, str]:
     account = _newcomer()
     return {
@@ -130,6 +196,17 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
     "notifications:appointment": lambda world: {
         "token": make_token(world.appointments[-1].public_id)
     },
+    "mine:move": lambda world: {"public_id": _owners_own_appointment(world).public_id},
+    "mine:patient": lambda world: {"patient_id": _owners_own_appointment(world).patient_id},
+    "portal:start": lambda world: {
+        "booking_slug": world.practice.slug,
+        "?": _bookable(world).split("&start=")[0],
+    },
+    "portal:confirm": lambda world: {"booking_slug": world.practice.slug, "?": _bookable(world)},
+    "portal:done": lambda world: {
+        "booking_slug": world.practice.slug,
+        "public_id": _owners_own_appointment(world).public_id,
+    },
     "account_confirm_email": _confirm_email_key,
     "account_reset_password_from_key": _password_reset_key,
 }
@@ -142,7 +219,9 @@ def url_of(route: str, name: str, world: SmallPractice) -> str:
         return reverse(name)
     if name not in PARAMETERS:
         raise AssertionError(f"{route} ({name}): say in PARAMETERS how to fill its parameters")
-    return reverse(name, kwargs=PARAMETERS[name](world))
+    kwargs = PARAMETERS[name](world)
+    query = kwargs.pop("?", "")  # a query string, for pages that show more with one
+    return reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
 
 
 def overflow(page: Any) -> int:

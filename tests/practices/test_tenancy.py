@@ -45,6 +45,12 @@ PUBLIC_PREFIXES = (
     "sms/",
     # The patient's page behind the link in their emails: a signed token, scoped once found.
     "my-appointment/",
+    # The patients' booking site: public, scoped to its slug's practice (the walk of
+    # `booking_routes` below sends practice B's ids through practice A's pages).
+    "book/",
+    # "My appointments": a patient account's own, across practices, filtered by the account
+    # (tests/portal/test_mine.py; another account's ids: the test at the end of this file).
+    "me/",
 )
 
 ROLES = (Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.ASSISTANT)
@@ -312,6 +318,94 @@ def test_the_day_page_links_to_feed_settings_only_where_allowed() -> None:
     assert "/calendar-feed/" not in page
 
 
+# --- the patients' booking site: public pages, found by slug, scoped to that practice ----------
+
+
+def booking_routes() -> list[tuple[str, str]]:
+    return sorted(
+        (route, name)
+        for route, name in walk(get_resolver().url_patterns)
+        if route.startswith("book/")
+    )
+
+
+def booking_requests(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, str]]:
+    """What a crafted request can carry: one of B's ids at a time, with A's otherwise."""
+    start = (b["appointment"].start + timedelta(days=1)).isoformat()
+    mine = {"type": str(a["appointment_type"].pk), "practitioner": "any", "start": start}
+    return [
+        {**mine, "type": str(b["appointment_type"].pk)},
+        {**mine, "practitioner": str(b["practitioner"].pk)},
+        {**mine, "center": str(b["center"].pk)},
+        {**mine, "patient": str(b["patient"].pk)},
+    ]
+
+
+def test_another_practices_objects_never_show_or_book_through_a_booking_page() -> None:
+    """B's types, practitioners, centers, slots, patients and appointments through A's pages:
+    a 4xx with a clear sentence (or a 404 for an appointment), nothing of B shown, nothing saved."""
+    world = World()
+    a, b = world.targets["own"], world.b_objects
+    for objects in (a, b):
+        objects["appointment_type"].online_booking = True
+        objects["appointment_type"].save()
+    b["appointment_type"].name = "Only-in-B type"
+    b["appointment_type"].save()
+    visitor = factories.user()
+    b["patient"].account = visitor  # B's appointment is the visitor's own, at B's address
+    b["patient"].save()
+    client = client_for(visitor)
+    secrets = ("Only-in-B type", b["practitioner"].display_name, b["center"].name, "secret@")
+    routes = booking_routes()
+    assert {name for _route, name in routes} >= {"portal:start", "portal:confirm", "portal:done"}
+    before = snapshot()
+    checked = 0
+    for route, name in routes:
+
+        def fill(match: re.Match[str], route: str = route) -> str:
+            if match["name"] == "booking_slug":
+                return world.a.slug
+            if match["name"] not in PARAMETERS:
+                raise AssertionError(f"{route}: add the URL parameter “{match['name']}”")
+            return PARAMETERS[match["name"]](b)
+
+        url = "/" + PARAMETER.sub(fill, route)
+        for data in booking_requests(a, b):
+            for method in ("get", "post"):
+                response = getattr(client, method)(url, data)
+                text = response.content.decode()
+                ignored = "patient" in data and name in {"portal:start", "portal:slots"}
+                expected = {200, 405} if ignored else range(400, 500)
+                assert response.status_code in expected, (name, method, data, response.status_code)
+                assert not any(secret in text for secret in secrets), (name, method, data)
+                if name in {"portal:start", "portal:slots", "portal:confirm"} and method == "get":
+                    assert "does not exist in this practice" in text or "patient" in data, name
+                checked += 1
+        # B's appointment is reachable at B's own address, never through A's.
+        if "public_id" in route:
+            own_url = url.replace(f"/book/{world.a.slug}/", f"/book/{world.b.slug}/")
+            assert client.get(own_url).status_code == 200, own_url
+    assert checked
+    assert snapshot() == before, "a request through another practice's booking page saved data"
+
+
+def test_a_booking_page_sees_only_its_slugs_practice_and_needs_no_membership() -> None:
+    world = World()
+    seen = run_through_middleware(
+        f"/book/{world.a.slug}/",
+        factories.user(),  # a patient account: no membership anywhere
+        lambda request: (
+            {a.practice_id for a in scheduling.Appointment.objects.all()},
+            request.practice,
+        ),
+    )
+    practices, practice = seen["value"]
+    assert practices == {world.a.pk} and practice == world.a
+    assert (
+        run_through_middleware("/book/no-such-practice/", factories.user(), print)["status"] == 404
+    )
+
+
 # --- tenancy by construction ---------------------------------------------------------------------
 
 
@@ -416,3 +510,37 @@ def test_outside_a_practice_unscoped_queries_raise_except_where_chosen() -> None
         run_through_middleware("/accounts/login/", world.members[Role.OWNER], careless)["value"]
         == scheduling.Appointment.objects.count()
     )
+
+
+def my_appointment_paths(objects: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every /me/ page and action that names an appointment or a patient of `objects`."""
+    appointment, patient = objects["appointment"].public_id, objects["patient"].pk
+    return [
+        ("get", f"/me/appointments/{appointment}/move/"),
+        ("post", f"/me/appointments/{appointment}/move/"),
+        ("post", f"/me/appointments/{appointment}/cancel/"),
+        ("get", f"/me/patients/{patient}/"),
+        ("post", f"/me/patients/{patient}/"),
+    ]
+
+
+def test_my_appointments_gives_another_accounts_ids_a_404_and_changes_nothing() -> None:
+    """/me/ spans practices, so no scope protects it: the account filter must, for every id."""
+    world = World()
+    own, theirs = world.targets["own"], world.b_objects
+    mine, stranger = factories.user(), factories.user()
+    own["patient"].account = mine
+    own["patient"].save()
+    theirs["patient"].account = stranger
+    theirs["patient"].save()
+    # Another patient account; and A's owner, staff of A but not the account of A's patient.
+    visitors = ((client_for(mine), theirs), (client_for(world.members[Role.OWNER]), own))
+    before = snapshot()  # after logging in, which records the time of the login
+    for client, objects in visitors:
+        for method, path in my_appointment_paths(objects):
+            response = getattr(client, method)(path, {"first_name": "X", "last_name": "Y"})
+            assert response.status_code == 404, path
+    assert snapshot() == before
+    # Their own list shows theirs only.
+    page = client_for(mine).get("/me/").text
+    assert own["patient"].last_name in page and theirs["patient"].last_name not in page

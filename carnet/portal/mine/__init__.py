@@ -1,0 +1,1 @@
+"""'My appointments': a patient account's appointments and patients, across practices."""
