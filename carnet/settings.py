@@ -192,7 +192,14 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # account's limit comes first so that hammering an already locked account costs nothing from the
 # address's allowance. The address is REMOTE_ADDR: waitress sets it from the trusted proxy's
 # headers; X-Forwarded-For is never read here (ALLAUTH_TRUSTED_PROXY_COUNT stays 0).
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key,30/5m/ip"}
+# Sign-ups per client address (allauth keys them by address only), and a sign-in code emailed
+# (patients who forgot their password book anyway), limited per address and per email.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "5/5m/key,30/5m/ip",
+    "signup": "5/m/ip,30/h/ip",
+    "request_login_code": "10/m/ip,3/5m/key",
+}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
