@@ -186,6 +186,9 @@ ACCOUNT_ADAPTER = "carnet.accounts.adapter.AccountAdapter"
 # Mandatory, so that sign-up cannot tell who has an account (a taken address is answered like a
 # free one, and its owner gets an email) and nobody can claim an address they cannot read.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming in the browser that signed up finishes that sign-in where it was going (the slot
+# being booked); the link opened anywhere else still asks for the password.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 # Failed logins: per account first (strict), then per client address (looser, so that one
 # attacker behind an office's NAT is throttled without locking every colleague out). The
