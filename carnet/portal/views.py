@@ -82,10 +82,19 @@ def _horizon_end(selection: Selection, today: date) -> date:
     return today + timedelta(days=days)
 
 
+# When no week was asked for and this one has nothing free (a Sunday evening, a full week), the
+# page opens on the first week with a free slot, looking this many weeks ahead at most.
+WEEKS_LOOKED_AHEAD = 8
+
+
 def _week_context(
-    practice: Practice, selection: Selection, now: datetime, embed: bool
+    practice: Practice, selection: Selection, now: datetime, embed: bool, *, asked: bool = True
 ) -> dict[str, Any]:
-    """The week's days and slots with the links to confirm each, and the week navigation."""
+    """The week's days and slots with the links to confirm each, and the week navigation.
+
+    Days already over are left out. `asked=False` (the patient did not pick a week) moves on to
+    the first week that has a free slot, within the horizon.
+    """
     kind = selection.appointment_type
     assert kind is not None and selection.week is not None
     today = _today(practice, now)
@@ -93,6 +102,18 @@ def _week_context(
     days: list[DaySlots] = week_slots(
         practice, kind, selection.practitioner, selection.center, week, now
     )
+    if not asked and not any(day.slots for day in days):
+        horizon = _horizon_end(selection, today)
+        for ahead in range(1, WEEKS_LOOKED_AHEAD + 1):
+            later = week + timedelta(days=7 * ahead)
+            if later > horizon:
+                break
+            found = week_slots(practice, kind, selection.practitioner, selection.center, later, now)
+            if any(day.slots for day in found):
+                week, days = later, found
+                selection.week = later
+                break
+    days = [day for day in days if day.date >= today]
     extra = {"embed": "1"} if embed else {}
     confirm_url = reverse("portal:confirm", kwargs={"booking_slug": practice.slug})
     links = [
@@ -173,7 +194,9 @@ def start(request: HttpRequest) -> HttpResponse:
             (person, link(practitioner=person.pk)) for person in selection.practitioners
         ]
         try:
-            context.update(_week_context(practice, selection, now, embed))
+            context.update(
+                _week_context(practice, selection, now, embed, asked="week" in request.GET)
+            )
         except BookingError as error:
             context["problem"] = str(error)
             status = 400

@@ -3,7 +3,7 @@ in, confirming for a new or an existing patient, the confirmation page and its c
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from carnet.patients.models import Patient
+from carnet.portal.slots import week_start_of
 from carnet.scheduling.models import Appointment, OutboxEvent
 from tests import factories
 from tests.portal.conftest import Site, free_slot
@@ -207,3 +208,31 @@ def test_the_confirmation_of_someone_elses_appointment_is_a_404(site: Site) -> N
 def test_an_unknown_practice_is_a_404(client: Client, db: object) -> None:
     assert client.get("/book/nobody-here/").status_code == 404
     assert client.get("/book/nobody-here/slots.json").status_code == 404
+
+
+def test_with_nothing_free_this_week_the_page_opens_on_the_first_week_with_a_slot(
+    site: Site, client: Client
+) -> None:
+    """A Sunday evening, or a week fully booked: the patient sees the next free slots at once,
+    not a week of "no free slot"; days already over are not listed."""
+    from carnet.scheduling.models import ScheduleException
+
+    zone = site.practice.zone
+    today = timezone.now().astimezone(zone).date()
+    next_monday = week_start_of(today) + timedelta(days=7)
+    ScheduleException.objects.create(
+        practitioner=site.doctor,
+        start=timezone.now() - timedelta(days=7),
+        end=datetime.combine(next_monday, time(0), tzinfo=zone),
+    )
+    query = f"{site.url}?type={site.kind.pk}&practitioner=any"
+    opened = client.get(query)
+    assert opened.status_code == 200
+    days = [day.date for day, _slots in opened.context["days"]]
+    assert days[0] == next_monday
+    assert any(slots for _day, slots in opened.context["days"])
+    asked = client.get(f"{query}&week={today.isoformat()}")
+    assert [day.date for day, _slots in asked.context["days"]] == [
+        today + timedelta(days=n) for n in range((next_monday - today).days)
+    ]
+    assert "No free slots this week." in asked.text
