@@ -190,3 +190,23 @@ def can_view_patient(membership: Membership, patient: Patient) -> bool:
     if patient.practice_id != membership.practice_id:
         return False
     return visible_patients(membership).filter(pk=patient.pk).exists()
+
+
+def can_see_patients(membership: Membership) -> bool:
+    """The patients page (and its link): admins, and members with an agenda of their own.
+
+    A practitioner or assistant with no agenda has, by definition, no patients to list.
+    """
+    member = reach(membership)
+    return member.everything or bool(member.agendas)
+
+
+def can_add_patient(membership: Membership) -> bool:
+    """Creating a patient record: admins, practitioners and assistants who book for an agenda."""
+    return can_see_patients(membership)
+
+
+def can_change_patient(membership: Membership, patient: Patient) -> bool:
+    """Editing a record's contact details: whoever may see it (admins: every patient;
+    practitioners and assistants: their own patients). Never another practice's."""
+    return can_view_patient(membership, patient)

@@ -63,6 +63,10 @@ MUST_SEE: dict[str, set[str]] = {
     "workspace:today": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:appointment_detail": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "feeds:settings": {Role.OWNER, Role.PRACTITIONER},
+    "workspace:patients": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:patient_new": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:patient_detail": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:patient_edit": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "account_confirm_email": {ANONYMOUS},
     "account_reset_password_from_key": {ANONYMOUS},
     "notifications:appointment": {ANONYMOUS, Role.OWNER},
@@ -85,6 +89,8 @@ SCREENSHOTS = {
     "workspace:today",
     "workspace:appointment_detail",
     "feeds:settings",
+    "workspace:patients",
+    "workspace:patient_detail",
     "mine:appointments",
     "mine:move",
     "portal:start",
@@ -192,6 +198,16 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
     "feeds:settings": lambda world: {
         "practice_slug": world.practice.slug,
         "practitioner_id": world.practitioner.pk,
+    },
+    "workspace:patients": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:patient_new": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:patient_detail": lambda world: {
+        "practice_slug": world.practice.slug,
+        "patient_id": world.patient.pk,
+    },
+    "workspace:patient_edit": lambda world: {
+        "practice_slug": world.practice.slug,
+        "patient_id": world.patient.pk,
     },
     "notifications:appointment": lambda world: {
         "token": make_token(world.appointments[-1].public_id)

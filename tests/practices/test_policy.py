@@ -141,3 +141,29 @@ def test_an_assistant_linked_to_nobody_sees_no_agenda() -> None:
     assert not policy.visible_appointments(member).exists()
     assert not policy.visible_practitioners(member).exists()
     assert not policy.visible_patients(member).exists()
+
+
+def test_who_may_list_add_and_change_patients() -> None:
+    world = Practice()
+    own = world.appointments[(world.first.pk, world.north.pk)].patient
+    colleagues = world.appointments[(world.second.pk, world.north.pk)].patient
+    for role in (Role.OWNER, Role.ADMIN):
+        member = world.membership(role)
+        assert policy.can_see_patients(member) and policy.can_add_patient(member)
+        assert policy.can_change_patient(member, own)
+        assert policy.can_change_patient(member, colleagues)
+        assert not policy.can_change_patient(member, world.stranger.patient)
+    practitioner = world.membership(Role.PRACTITIONER)
+    assert policy.can_see_patients(practitioner) and policy.can_add_patient(practitioner)
+    assert policy.can_change_patient(practitioner, own)
+    assert not policy.can_change_patient(practitioner, colleagues)
+    # The practitioner member also has a sheet in the other practice: still not theirs here.
+    assert not policy.can_change_patient(practitioner, world.stranger.patient)
+    assistant = world.membership(Role.ASSISTANT)
+    assert not policy.can_see_patients(assistant)  # linked to nobody: no patients
+    assert not policy.can_add_patient(assistant)
+    assistant.practitioners.set([world.second])
+    assistant = world.membership(Role.ASSISTANT)  # reach is cached per membership object
+    assert policy.can_see_patients(assistant) and policy.can_add_patient(assistant)
+    assert policy.can_change_patient(assistant, colleagues)
+    assert not policy.can_change_patient(assistant, own)

@@ -165,6 +165,16 @@ RULES: dict[str, Callable[[str, str], bool]] = {
     "feeds:settings": lambda role, target: (
         role in ADMINS or (role == Role.PRACTITIONER and target != "colleague")
     ),
+    # Patients: every member with an agenda lists and creates; a record opens for admins, and
+    # for those who book the patient (practitioner: own agenda; assistant: own agenda, c1).
+    "workspace:patients": lambda role, target: True,
+    "workspace:patient_new": lambda role, target: True,
+    "workspace:patient_detail": lambda role, target: (
+        role in ADMINS or (role == Role.PRACTITIONER and target != "colleague") or target == "own"
+    ),
+    "workspace:patient_edit": lambda role, target: (
+        role in ADMINS or (role == Role.PRACTITIONER and target != "colleague") or target == "own"
+    ),
 }
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")

@@ -1,0 +1,240 @@
+"""Benchmark of the staff workspace over HTTP: `uv run python bench/agenda.py`.
+
+Against a running `carnet serve` (started here on a free port, with its own SQLite data
+directory), logged in as the practice's owner (a session minted directly, test data only):
+
+1. patient search: 50,000 patients in one practice (`bulk_create`), the patients page
+   (`/app/<slug>/patients/?q=...`) searched by last-name prefix, "first last", a mobile typed as
+   "06 12 34 56 78", a partial mobile and an email; median over SEARCHES requests
+   (target ≤ 30 ms, issue 8).
+
+The week view half of issue 8's benchmark comes with the agenda. The last line printed is one
+JSON object.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PATIENTS = 50_000
+SEARCHES = 300
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefevre",
+    "Faure",
+    "Andre",
+    "Mercier",
+    "Blanc",
+    "Guerin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+]
+FIRST_NAMES = [
+    "Marie",
+    "Jeanne",
+    "Paul",
+    "Louis",
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Jules",
+    "Alice",
+    "Gabriel",
+    "Inès",
+    "Arthur",
+    "Manon",
+    "Nathan",
+    "Sarah",
+    "Tom",
+    "Julie",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(port: int, path: str, cookie: str = "") -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def carnet_serve(env: dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "carnet.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                if get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+            if time.perf_counter() - started > 60:
+                raise RuntimeError("carnet serve did not answer within 60 s")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def mobile(n: int) -> str:
+    return f"+336{n:08d}"
+
+
+def seed() -> dict[str, Any]:
+    """One practice, its owner, PATIENTS patients; the owner's session cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.core.management import call_command
+    from django_scopes import scopes_disabled
+
+    from carnet.accounts.models import User
+    from carnet.patients.models import Patient
+    from carnet.practices.models import Membership, Practice, Role
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(8)
+    with scopes_disabled():
+        practice = Practice.objects.create(name="Bench practice", slug="bench", language="en")
+        owner = User.objects.create_user(email="owner@example.org")  # session minted below
+        Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
+        Patient.objects.bulk_create(
+            (
+                Patient(
+                    practice=practice,
+                    first_name=rng.choice(FIRST_NAMES),
+                    last_name=f"{rng.choice(LAST_NAMES)}{'' if n % 3 else n}",
+                    email=f"patient{n}@example.org",
+                    mobile=mobile(10_000_000 + n),
+                )
+                for n in range(PATIENTS)
+            ),
+            batch_size=2_000,
+        )
+        count = Patient.objects.filter(practice=practice).count()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(owner.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    session.save()
+    return {
+        "slug": practice.slug,
+        "patients": count,
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+    }
+
+
+def searches(rng: random.Random) -> Iterator[tuple[str, str]]:
+    """(kind, what is typed), in turn: every kind of search a front desk makes."""
+    while True:
+        n = 10_000_000 + rng.randrange(PATIENTS)
+        digits = f"0{mobile(n)[3:]}"
+        spaced = " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+        yield "last name prefix", rng.choice(LAST_NAMES)[:4].lower()
+        yield "first and last", f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)[:3]}"
+        yield "mobile", spaced
+        yield "partial mobile", spaced[:8]
+        yield "email", f"patient{n - 10_000_000}@example.org"
+
+
+def main() -> None:
+    data_dir = tempfile.mkdtemp(prefix="carnet-bench-agenda-")
+    os.environ["CARNET_DATA_DIR"] = data_dir
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carnet.settings")
+    import django
+
+    django.setup()
+    began = time.perf_counter()
+    world = seed()
+    print(f"SQLite, {world['patients']} patients seeded in {time.perf_counter() - began:.1f} s")
+    rng = random.Random(7)
+    times: dict[str, list[float]] = {}
+    with carnet_serve({**os.environ, "CARNET_DATA_DIR": data_dir}) as port:
+        typed = searches(rng)
+        for index in range(SEARCHES + 10):
+            kind, text = next(typed)
+            path = f"/app/{world['slug']}/patients/?{urlencode({'q': text})}"
+            started = time.perf_counter()
+            status, body = get(port, path, world["cookie"])
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 200 or "patient-search" not in body:
+                raise RuntimeError(f"{path}: HTTP {status}")
+            if kind in {"mobile", "email"} and "patients/" not in body.split("<tbody>")[-1]:
+                raise RuntimeError(f"{path}: the patient was not found")
+            if index >= 10:  # the first few warm caches up
+                times.setdefault(kind, []).append(elapsed)
+    for kind, values in times.items():
+        print(f"{kind}: median {statistics.median(values):.1f} ms over {len(values)}")
+    every = [value for values in times.values() for value in values]
+    median = statistics.median(every)
+    print(f"patient search, all kinds: median {median:.1f} ms, max {max(every):.1f} ms")
+    print(json.dumps({"patient_search_median_ms": round(median, 1)}))
+
+
+if __name__ == "__main__":
+    main()
