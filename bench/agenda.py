@@ -14,24 +14,19 @@ JSON object.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from importlib import import_module
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parent.parent
+from harness import REPO, carnet_serve, mint_session, request
+
 sys.path.insert(0, str(REPO))
 
 PATIENTS = 50_000
@@ -98,48 +93,6 @@ FIRST_NAMES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(port: int, path: str, cookie: str = "") -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
-@contextmanager
-def carnet_serve(env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "carnet.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        started = time.perf_counter()
-        while True:
-            try:
-                if get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("carnet serve did not answer within 60 s")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 def mobile(n: int) -> str:
     return f"+336{n:08d}"
 
@@ -147,7 +100,6 @@ def mobile(n: int) -> str:
 def seed() -> dict[str, Any]:
     """One practice, its owner, PATIENTS patients; the owner's session cookie."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.core.management import call_command
     from django_scopes import scopes_disabled
 
@@ -175,15 +127,10 @@ def seed() -> dict[str, Any]:
             batch_size=2_000,
         )
         count = Patient.objects.filter(practice=practice).count()
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(owner.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
-    session.save()
     return {
         "slug": practice.slug,
         "patients": count,
-        "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={mint_session(owner)}",
     }
 
 
@@ -220,7 +167,9 @@ def main() -> None:
             kind, text = next(typed)
             path = f"/app/{world['slug']}/patients/?{urlencode({'q': text})}"
             started = time.perf_counter()
-            status, body = get(port, path, world["cookie"])
+            status, body, _response = request(
+                port, "GET", path, headers={"Cookie": world["cookie"]}
+            )
             elapsed = (time.perf_counter() - started) * 1000
             if status != 200 or "patient-search" not in body:
                 raise RuntimeError(f"{path}: HTTP {status}")

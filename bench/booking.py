@@ -65,6 +65,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
+from harness import count_overlaps  # noqa: E402
 
 from carnet.jobs.queue import huey  # noqa: E402
 from carnet.practices.models import AuditEntry, Practice  # noqa: E402
@@ -184,23 +185,6 @@ def client(index, data, todo, results, barrier, now) -> None:  # type: ignore[no
         results.put((mine, errors))
 
 
-def overlaps(practice: Practice) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*)
-            FROM scheduling_appointment a
-            JOIN scheduling_appointment b
-              ON a.practitioner_id = b.practitioner_id AND a.id < b.id
-             AND a.start < b."end" AND b.start < a."end"
-            WHERE a.practice_id = %s
-              AND a.status <> 'cancelled' AND b.status <> 'cancelled'
-            """,
-            [practice.pk],
-        )
-        return int(cursor.fetchone()[0])
-
-
 def main() -> None:
     vendor = connection.vendor
     print(f"database: {vendor} ({connection.settings_dict['NAME']})")
@@ -236,7 +220,7 @@ def main() -> None:
     total_seconds = seconds + raced_seconds
     attempts = DISTINCT + len(contended)
     rate = total_booked / total_seconds
-    found = overlaps(practice)
+    found = count_overlaps(practice.pk)
     print(
         f"overall: {total_booked} bookings, {attempts} attempts in {total_seconds:.2f} s: "
         f"{rate:.0f} bookings/s, {attempts / total_seconds:.0f} attempts/s, "

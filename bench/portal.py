@@ -19,27 +19,23 @@ phases use different databases). The last line printed is one JSON object.
 
 from __future__ import annotations
 
-import http.client
 import json
 import multiprocessing
 import os
 import queue
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from datetime import time as wall
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from harness import REPO, carnet_serve, count_overlaps, mint_session, request
+
 sys.path.insert(0, str(REPO))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/carnet_bench_portal"
@@ -50,28 +46,6 @@ CLIENTS = 8
 DISTINCT_BOOKINGS = 400
 CONTENDED_ATTEMPTS = 100
 SLUG = "demo"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    body: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, str, http.client.HTTPResponse]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.read().decode(), response
-    finally:
-        connection.close()
 
 
 def recreate_database(url: str) -> None:
@@ -151,32 +125,6 @@ def seed() -> dict[str, Any]:
         }
 
 
-@contextmanager
-def carnet_serve(env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "carnet.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        started = time.perf_counter()
-        while True:
-            try:
-                if request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("carnet serve did not answer within 60 s")
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 def median_ms(port: int, path: str, count: int) -> float:
     times = []
     for _ in range(count + 5):
@@ -214,21 +162,6 @@ def latency_phase() -> dict[str, float]:
         page_ms = median_ms(port, page_path, PAGE_REQUESTS)
         print(f"booking page: median {page_ms:.1f} ms")
     return {"slots_week_median_ms": round(slots_ms, 1), "page_median_ms": round(page_ms, 1)}
-
-
-def mint_session(user: Any) -> str:
-    """A logged-in session for `user`, as Django's login would store it (test accounts only)."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    assert session.session_key is not None
-    return session.session_key
 
 
 def booking_client(
@@ -307,7 +240,7 @@ def bookings_phase() -> dict[str, float]:
     setup_django()
     world = seed()
     from django.conf import settings
-    from django.db import connection, connections
+    from django.db import connections
     from django.utils import timezone
     from django_scopes import scopes_disabled
 
@@ -388,25 +321,9 @@ def bookings_phase() -> dict[str, float]:
     for error in errors[:5]:
         print("  error:", error)
     print(f"{counts} in {elapsed:.2f} s")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*)
-            FROM scheduling_appointment a
-            JOIN scheduling_appointment b
-              ON a.practitioner_id = b.practitioner_id AND a.id < b.id
-             AND a.start < b."end" AND b.start < a."end"
-            WHERE a.practice_id = %s
-              AND a.status <> 'cancelled' AND b.status <> 'cancelled'
-              AND NOT a.allow_overlap AND NOT b.allow_overlap
-            """,
-            [practice.pk],
-        )
-        row = cursor.fetchone()
-    assert row is not None
     return {
         "bookings_over_http_per_s": round(counts["booked"] / elapsed, 1),
-        "overlaps": int(row[0]),
+        "overlaps": count_overlaps(practice.pk),
         "booked": counts["booked"],
         "taken": counts["taken"],
         "errors": counts["error"],

@@ -56,9 +56,16 @@ def echo(port: int, headers: dict[str, str]) -> dict[str, str]:
 # --- stopping -------------------------------------------------------------------------------
 
 
-def test_sigterm_lets_the_job_in_flight_finish_and_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_sigterm_lets_the_job_in_flight_finish_and_exits_cleanly(
+    tmp_path: Path, command: str
+) -> None:
+    """`carnet serve` (its embedded consumer) and `carnet worker` stop like a service should."""
     env = migrated_env(tmp_path)
-    server, _port = serve(env)
+    if command == "serve":
+        process, _port = serve(env)
+    else:
+        process = start("worker", "--threads", "1", env=env)
     marker = tmp_path / "job-done"
     runs = Path(f"{marker}.runs")
     try:
@@ -67,13 +74,13 @@ def test_sigterm_lets_the_job_in_flight_finish_and_exits_cleanly(tmp_path: Path)
             "from tests.jobs.probe_tasks import slow_touch_file;"
             f"slow_touch_file.enqueue({str(marker)!r}, 2.0)",
         )
-        assert wait_for(runs.exists), "the embedded consumer never started the job"
+        assert wait_for(runs.exists), f"{command} never started the job"
         assert not marker.exists()
     finally:
-        code, _out, err = stop(server)
+        code, _out, err = stop(process)
     assert marker.exists(), "the job running at SIGTERM was cut short"
-    assert marker.read_text() == str(server.pid)
-    assert runs.read_text().split() == [str(server.pid)], "it ran once"
+    assert marker.read_text() == str(process.pid)
+    assert runs.read_text().split() == [str(process.pid)], "it ran once"
     assert code == 0, err
     assert "signal only works" not in err
     assert "Traceback" not in err

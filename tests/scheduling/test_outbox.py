@@ -19,7 +19,6 @@ from carnet.scheduling import outbox
 from carnet.scheduling.booking import Channel, book, cancel
 from carnet.scheduling.consumers import Consumer, register, unregister
 from carnet.scheduling.models import Delivery, OutboxEvent
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -56,21 +55,6 @@ def consumers() -> Iterator[dict[str, Recorder]]:
     yield recorders
     unregister("email")
     unregister("calendar-7")
-
-
-@pytest.fixture
-def clinic() -> dict[str, object]:
-    practice = factories.practice()
-    center = factories.center(practice)
-    doctor = factories.practitioner(practice)
-    factories.weekly_hours(doctor, center)
-    kind = factories.appointment_type(practice, [doctor], online_booking=True)
-    return {
-        "practice": practice,
-        "doctor": doctor,
-        "kind": kind,
-        "patient": factories.patient(practice),
-    }
 
 
 def booking(clinic: dict[str, object], hour: int = 9, **extra: object) -> OutboxEvent:

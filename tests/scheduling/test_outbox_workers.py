@@ -31,7 +31,6 @@ from carnet.scheduling import outbox
 from carnet.scheduling.booking import book
 from carnet.scheduling.models import Delivery
 from carnet.scheduling.tasks import deliver
-from tests import factories
 from tests.scheduling.outbox_probe import CONSUMERS, lines
 from tests.serving import wait_for
 
@@ -92,21 +91,6 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
         yield running
     running.stop_all()
     huey.flush()
-
-
-@pytest.fixture
-def clinic() -> dict[str, object]:
-    practice = factories.practice()
-    center = factories.center(practice)
-    doctor = factories.practitioner(practice)
-    factories.weekly_hours(doctor, center)
-    kind = factories.appointment_type(practice, [doctor])
-    return {
-        "practice": practice,
-        "doctor": doctor,
-        "kind": kind,
-        "patient": factories.patient(practice),
-    }
 
 
 def booking(clinic: dict[str, object], day: int = 0, hour: int = 9) -> int:

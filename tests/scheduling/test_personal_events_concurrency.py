@@ -23,7 +23,6 @@ from carnet.scheduling import personal_events
 from carnet.scheduling.booking import Channel, book
 from carnet.scheduling.errors import OverPersonalEvent
 from carnet.scheduling.models import Appointment, PersonalEvent
-from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,21 +33,6 @@ TUESDAY = date(2030, 1, 8)
 
 def at(hour: int, minute: int = 0) -> datetime:
     return datetime.combine(TUESDAY, time(hour, minute), tzinfo=PARIS)
-
-
-@pytest.fixture
-def clinic() -> dict[str, Any]:
-    practice = factories.practice()
-    center = factories.center(practice)
-    doctor = factories.practitioner(practice)
-    factories.weekly_hours(doctor, center)
-    kind = factories.appointment_type(practice, [doctor], online_booking=True)
-    return {
-        "practice": practice,
-        "doctor": doctor,
-        "kind": kind,
-        "patient": factories.patient(practice),
-    }
 
 
 def online_booking(clinic: dict[str, Any]) -> Any:
