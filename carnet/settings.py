@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "carnet.jobs",
     "carnet.workspace",
     "carnet.portal",
+    "carnet.api",
     "carnet.demo",
 ]
 

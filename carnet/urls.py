@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from carnet.accounts import views as account_views
+from carnet.api.main import api
 from carnet.health import healthz
 from carnet.workspace import views as workspace_views
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),
+    # The JSON API (docs/api.md): /api/practices/<slug>/..., its OpenAPI document and docs page.
+    path("api/", api.urls),
     # The patients' booking site, public, found by the practice's slug (docs/portal.md).
     path("book/", include("carnet.portal.urls")),
     # "My appointments": a patient account's appointments and patients, across practices.

@@ -88,6 +88,15 @@ class Practice(models.Model):
             "the booking pages in a frame."
         ),
     )
+    # Staff of a health practice may be asked to protect their login with a second factor.
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication for every member"),
+        default=False,
+        help_text=_(
+            "Members without an authenticator app are asked to set one up before they can "
+            "open the practice."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,13 +23,15 @@ from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.handlers.exception import response_for_exception
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django_scopes import scope, scopes_disabled
 
 from carnet.practices.models import Membership, Practice
 
 # The workspace's root URL: `app/<slug:practice_slug>/` in carnet/urls.py.
 PRACTICE_PATH = re.compile(r"^/app/(?P<slug>[-a-zA-Z0-9_]+)/")
+# The JSON API's practice routes: `api/practices/<slug>/` (carnet/api/main.py), same rules as pages.
+API_PATH = re.compile(r"^/api/practices/(?P<slug>[-a-zA-Z0-9_]+)/")
 # The patients' booking site: `book/<slug>/`, public (no membership), scoped to the slug's practice.
 BOOKING_PATH = re.compile(r"^/book/(?P<slug>[-a-zA-Z0-9_]+)/")
 
@@ -104,7 +106,7 @@ class TenancyMiddleware:
         booking = BOOKING_PATH.match(request.path_info)
         if booking is not None:
             return self.booking_site(request, booking["slug"])
-        match = PRACTICE_PATH.match(request.path_info)
+        match = PRACTICE_PATH.match(request.path_info) or API_PATH.match(request.path_info)
         if match is None:
             if is_unscoped_path(request.path_info):
                 with scopes_disabled():
@@ -112,14 +114,21 @@ class TenancyMiddleware:
             with no_practice():
                 return self.get_response(request)
 
+        is_api = match.re is API_PATH
         response: HttpResponse
         if not request.user.is_authenticated:
-            response = redirect_to_login(request.get_full_path())
+            if is_api:
+                response = JsonResponse({"detail": "Unauthorized"}, status=401)
+            else:
+                response = redirect_to_login(request.get_full_path())
         else:
             try:
                 membership = resolve_membership(request, match["slug"])
             except Http404 as error:
-                response = response_for_exception(request, error)
+                if is_api:
+                    response = JsonResponse({"detail": "Not Found"}, status=404)
+                else:
+                    response = response_for_exception(request, error)
             else:
                 practice_request = cast(PracticeRequest, request)
                 practice_request.practice = membership.practice
