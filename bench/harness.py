@@ -43,9 +43,10 @@ def request(
 
 
 @contextmanager
-def carnet_serve(env: dict[str, str]) -> Iterator[int]:
-    """A `carnet serve` subprocess with `env` on a free port, once /healthz answers 200."""
-    port = free_port()
+def carnet_serve(env: dict[str, str], port: int | None = None) -> Iterator[int]:
+    """A `carnet serve` subprocess with `env` on `port` (default: a free one), once /healthz
+    answers 200."""
+    port = port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "carnet.cli", "serve", "--port", str(port)],
         env=env,

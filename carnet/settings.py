@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    # django-ninja: its Swagger UI files, served as our static files (no CDN; docs/api.md).
+    "ninja",
+    "allauth.mfa",
     "carnet.accounts",
     "carnet.practices",
     "carnet.scheduling",
@@ -104,6 +107,8 @@ INSTALLED_APPS = [
     "carnet.workspace",
     "carnet.portal",
     "carnet.api",
+    "carnet.calsync",
+    "carnet.inbox",
     "carnet.demo",
 ]
 
@@ -204,6 +209,13 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "10/m/ip,3/5m/key",
 }
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Two-factor authentication (docs/mfa.md): an authenticator app (TOTP) and recovery codes, for
+# any account; a practice may require it of its members (Practice.require_mfa). The codes are
+# rate-limited by allauth itself under ACCOUNT_RATE_LIMITS["login_failed"], per account
+# ("mfa-auth-user-<id>") and per address: keep that limit on. Used codes are refused a second
+# time within their period (in the cache above).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Carnet"
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
@@ -298,6 +310,10 @@ FEED_RATE_LIMIT = os.environ.get("CARNET_FEED_RATE_LIMIT", "60/h")
 # Requests with unknown or revoked feed tokens, per client address, before 429 replaces 404.
 FEED_MISS_RATE_LIMIT = os.environ.get("CARNET_FEED_MISS_RATE_LIMIT", "30/h")
 
+# --- API tokens (docs/api.md) --------------------------------------------------------------------
+# Requests with unknown or revoked API tokens, per client address, before 429 replaces 401.
+API_TOKEN_MISS_RATE_LIMIT = os.environ.get("CARNET_API_TOKEN_MISS_RATE_LIMIT", "30/h")
+
 # --- patient notifications (docs/notifications.md) ----------------------------------------------
 # Off (CARNET_NOTIFICATIONS=0) on a staging copy of real data: no patient gets an email or SMS.
 NOTIFICATIONS_ENABLED = env_bool("CARNET_NOTIFICATIONS", True)
@@ -313,9 +329,29 @@ NOTIFICATIONS_BATCH_SIZE = int(os.environ.get("CARNET_NOTIFICATIONS_BATCH_SIZE",
 PORTAL_BOOKING_RATE_LIMIT_IP = os.environ.get("CARNET_BOOKING_RATE_LIMIT_IP", "30/h")
 PORTAL_BOOKING_RATE_LIMIT_ACCOUNT = os.environ.get("CARNET_BOOKING_RATE_LIMIT_ACCOUNT", "10/h")
 
+# --- staff invitations (docs/settings.md) --------------------------------------------------------
+# Requests to the invitation page (/invitations/<token>/) per client address.
+INVITATION_RATE_LIMIT = os.environ.get("CARNET_INVITATION_RATE_LIMIT", "30/h")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CARNET_LOG_LEVEL", "WARNING")},
 }
+
+# --- Calendar sync (docs/calendar-sync.md) ---
+# Fernet keys for OAuth tokens at rest, newest first; empty: derived from SECRET_KEY (dev only).
+CALENDAR_TOKEN_KEYS = [
+    key.strip() for key in os.environ.get("CARNET_TOKEN_KEYS", "").split(",") if key.strip()
+]
+# Google's endpoints; tests and `carnet demo` point them at carnet.emulators.google_calendar.
+GOOGLE_API_URL = os.environ.get("CARNET_GOOGLE_API_URL", "https://www.googleapis.com").rstrip("/")
+GOOGLE_OAUTH_TOKEN_URL = os.environ.get(
+    "CARNET_GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"
+)
+GOOGLE_OAUTH_AUTH_URL = os.environ.get(
+    "CARNET_GOOGLE_OAUTH_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth"
+)
+GOOGLE_CLIENT_ID = os.environ.get("CARNET_GOOGLE_CLIENT_ID", "")
+GOOGLE_CLIENT_SECRET = os.environ.get("CARNET_GOOGLE_CLIENT_SECRET", "")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from carnet.accounts import views as account_views
 from carnet.api.main import api
 from carnet.health import healthz
+from carnet.workspace import members as workspace_members
 from carnet.workspace import views as workspace_views
 
 urlpatterns = [
@@ -14,6 +15,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("app/<slug:practice_slug>/", include("carnet.workspace.urls")),
+    path("app/<slug:practice_slug>/settings/calendar-sync/", include("carnet.calsync.staff_urls")),
+    # Staff notifications (the bell in the header): docs/calendar-sync.md, "Governance".
+    path("app/<slug:practice_slug>/notifications/", include("carnet.inbox.urls")),
+    # Google's callbacks for calendar sync: the OAuth redirect and the push webhook.
+    path("calsync/", include("carnet.calsync.urls")),
     # The JSON API (docs/api.md): /api/practices/<slug>/..., its OpenAPI document and docs page.
     path("api/", api.urls),
     # The patients' booking site, public, found by the practice's slug (docs/portal.md).
@@ -22,6 +28,8 @@ urlpatterns = [
     path("me/", include("carnet.portal.mine.urls")),
     # The private ICS feed, its help page and its settings page (under app/<slug>/).
     path("", include("carnet.feeds.urls")),
+    # A staff invitation's page, public (the token is the key), scoped once the token is found.
+    path("invitations/<str:token>/", workspace_members.invitation, name="invitation"),
     # The patients' page behind the link in their emails (see its cancel form).
     path("", include("carnet.notifications.urls")),
     # The SMS provider's delivery-status callback (public, signed by the provider).

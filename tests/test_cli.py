@@ -97,9 +97,25 @@ def test_check_deploy_passes_with_production_values(sqlite_env: dict[str, str]) 
         "CARNET_SECRET_KEY": "k" * 20 + "-production-secret-from-the-vault-0123456789",
         "CARNET_SITE_URL": "https://carnet.example.org",
         "CARNET_ALLOWED_HOSTS": "carnet.example.org",
+        "CARNET_TOKEN_KEYS": "Vq6x9C0m7d5bq4W3n3N2Qe9kKZ8m0cM0hXWm1Q9rjXk=",
     }
     result = carnet("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_calendar_tokens_use_a_derived_key(
+    sqlite_env: dict[str, str],
+) -> None:
+    env = {
+        **sqlite_env,
+        "CARNET_DEBUG": "0",
+        "CARNET_SECRET_KEY": "k" * 20 + "-production-secret-from-the-vault-0123456789",
+        "CARNET_SITE_URL": "https://carnet.example.org",
+        "CARNET_ALLOWED_HOSTS": "carnet.example.org",
+    }
+    result = carnet("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "carnet.W101" in result.stdout + result.stderr
 
 
 def test_check_deploy_flags_development_defaults(sqlite_env: dict[str, str]) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
+from carnet.api import errors
 from carnet.practices.tenancy import PracticeRequest
 
 
@@ -19,6 +20,22 @@ class MemberSession(SessionAuth):
     """A logged-in member of the practice in the path (CSRF checked, as for any form)."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> object | None:
+        if getattr(request, "api_token_auth", False):
+            return None
+        return getattr(request, "membership", None)
+
+
+class MemberToken(HttpBearer):
+    """A member's API token (`Authorization: Bearer <token>`, docs/api.md), no CSRF needed.
+
+    The tenancy middleware has already checked the token against the practice in the path
+    (`TenancyMiddleware.token_request`); this class says so to ninja and to the OpenAPI
+    document.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        if not getattr(request, "api_token_auth", False):
+            return None
         return getattr(request, "membership", None)
 
 
@@ -28,7 +45,7 @@ api = NinjaAPI(
     title="Carnet API",
     version="1",
     urls_namespace="api",
-    auth=[MemberSession()],
+    auth=[MemberToken(), MemberSession()],
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
@@ -38,3 +55,17 @@ def member_request(request: HttpRequest) -> PracticeRequest:
     """The request, typed: authentication has set its practice and membership."""
     assert hasattr(request, "membership"), "API route reached without a member"
     return request  # type: ignore[return-value]
+
+
+errors.install(api)
+
+# Routers last: they import `member_request` and `PRACTICE` from this module.
+from carnet.api import appointments, availability, patients, practitioners, types  # noqa: E402
+
+for _module in (appointments, availability, patients, practitioners, types):
+    api.add_router(PRACTICE, _module.router)
+
+# The agenda's data (helper "agenda"): GET {PRACTICE}/agenda.
+from carnet.api import agenda  # noqa: E402
+
+api.add_router(PRACTICE + "/agenda", agenda.router)

@@ -393,7 +393,10 @@ class _Seeder:
         self.assistant = users[DEMO_LOGINS["assistant"]]
         midwife1, midwife2 = self.practitioners["midwife1"], self.practitioners["midwife2"]
         midwife1.user = users[DEMO_LOGINS["practitioner"]]
-        midwife1.save(update_fields=["user"])
+        # `carnet demo` connects her agenda to the emulated Google Calendar: her appointments
+        # are synced (set before `_appointments`, which copies it onto each of them).
+        midwife1.sync_by_default = True
+        midwife1.save(update_fields=["user", "sync_by_default"])
         Membership.objects.create(user=self.admin, practice=self.practice, role=Role.OWNER)
         sheet = Membership.objects.create(
             user=midwife1.user, practice=self.practice, role=Role.PRACTITIONER

@@ -36,3 +36,12 @@ def notifications_sweep() -> dict[str, int]:
     from carnet.notifications.reminders import sweep
 
     return sweep()
+
+
+@huey.periodic_task(crontab(minute="*"), name="carnet.calendar_poll")
+def calendar_poll() -> int:
+    """Every minute: pull each connected calendar (push notifications are not guaranteed) and
+    renew push channels before they expire. See docs/calendar-sync.md."""
+    from carnet.calsync.tasks import poll
+
+    return poll()

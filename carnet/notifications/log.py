@@ -112,14 +112,34 @@ def mark_skipped(row: Notification, reason: str, detail: str = "") -> None:
 
 
 def mark_failed(row: Notification, reason: str, error: str, recipient: str = "") -> None:
-    _rows().filter(_ours(row)).update(
-        status=Status.FAILED,
-        claimed_until=None,
-        reason=reason,
-        last_error=error[:2000],
-        recipient=recipient[:254],
-        updated_at=timezone.now(),
+    failed = (
+        _rows()
+        .filter(_ours(row))
+        .update(
+            status=Status.FAILED,
+            claimed_until=None,
+            reason=reason,
+            last_error=error[:2000],
+            recipient=recipient[:254],
+            updated_at=timezone.now(),
+        )
     )
+    if failed:
+        _tell_admins(row.pk)
+
+
+def _tell_admins(row_id: int) -> None:
+    """A message failed for good: the practice's admins get a notification (the bell)."""
+    from carnet.inbox import notify_message_failed
+
+    failed = (
+        _rows()
+        .select_related("practice", "appointment__patient")
+        .filter(pk=row_id, status=Status.FAILED)
+        .first()
+    )
+    if failed is not None:
+        notify_message_failed(failed)
 
 
 def mark_retry(
@@ -155,6 +175,12 @@ def record_sms_status(message_id: str, status: str) -> bool:
     # "delivered", so a final status is never replaced.
     rows = _rows().filter(provider_message_id=message_id).exclude(provider_status__in=FINAL_SMS)
     changes: dict[str, object] = {"provider_status": status, "updated_at": timezone.now()}
-    if status in {"failed", "undelivered"}:
+    final_failure = status in {"failed", "undelivered"}
+    if final_failure:
         changes |= {"status": Status.FAILED, "last_error": f"SMS provider: {status}"}
-    return rows.update(**changes) > 0
+        failing = list(rows.exclude(status=Status.FAILED).values_list("pk", flat=True))
+    updated = rows.update(**changes) > 0
+    if final_failure:
+        for row_id in failing:
+            _tell_admins(row_id)
+    return updated

@@ -1,6 +1,7 @@
 """The operators' admin of practices (superusers only, see `carnet.practices.admin_site`)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from carnet.practices.admin_tools import PracticeTimeAdmin, SamePracticeLinksForm
@@ -43,6 +44,16 @@ class AuditEntryAdmin(PracticeTimeAdmin):
     list_display = ("local_at", "practice", "actor", "action", "subject")
     list_filter = ("practice", "action")
     readonly_fields = ("at", "practice", "actor", "action", "subject", "detail")
+
+    # The log is evidence: nobody, operators included, adds, changes or deletes an entry.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     @admin.display(description=_("time"), ordering="at")
     def local_at(self, obj: AuditEntry) -> str:

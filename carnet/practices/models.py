@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from carnet.portal.embed import validate_embed_origins
@@ -194,6 +195,47 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role in ADMIN_ROLES
+
+
+class Invitation(models.Model):
+    """An email address asked to join the practice with a role, until accepted or expired.
+
+    Only the SHA-256 of the emailed token is stored (as for feed links), so a copy of the
+    database cannot be used to join a practice. One invitation per address and practice:
+    inviting again replaces it (`carnet.practices.invitations`).
+    """
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("practice")
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    objects = PracticeScopedManager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), "practice", name="invitation_email_unique_per_practice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} - {self.practice} ({self.get_role_display()})"
 
 
 class AuditEntry(models.Model):

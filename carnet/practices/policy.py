@@ -10,6 +10,8 @@ Pages, forms and the API ask these functions; none of them checks a role itself.
   the practice: the link to practitioners is what restricts them, the centers narrow it further
   (a practice with one center should not have to tick it). An assistant linked to no
   practitioner sees no agenda at all.
+- Practitioner sheets (schedule, booking rules): admins edit every sheet, a practitioner their
+  own; an assistant reads the sheets of the practitioners they are linked to.
 - A calendar feed link (it opens an agenda to whoever holds it) is managed by the practitioner
   themself and by admins only, never by assistants.
 
@@ -21,11 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from carnet.patients.models import Patient
-from carnet.practices.models import Membership, Role
-from carnet.scheduling.models import Appointment, Practitioner
+from carnet.practices.models import Center, Membership, Role
+from carnet.scheduling.models import Appointment, PersonalEvent, Practitioner
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,27 @@ def can_manage_practice(membership: Membership) -> bool:
     return reach(membership).everything
 
 
+def assignable_roles(membership: Membership) -> list[Role]:
+    """The roles a member may give when inviting or changing a member.
+
+    Owners give any role; administrators every role but owner, so that an administrator cannot
+    make themself, or anyone, an owner. Other members give none.
+    """
+    if not can_manage_practice(membership):
+        return []
+    if membership.role == Role.OWNER:
+        return list(Role)
+    return [role for role in Role if role != Role.OWNER]
+
+
+def can_change_member(membership: Membership, other: Membership) -> bool:
+    """Changing another member's role, links or removing them: owners and admins of the same
+    practice; an owner's place only by an owner (an admin cannot demote or remove an owner)."""
+    if other.practice_id != membership.practice_id or not can_manage_practice(membership):
+        return False
+    return other.role != Role.OWNER or membership.role == Role.OWNER
+
+
 # --- practitioners and their agendas -----------------------------------------------------------
 
 
@@ -128,6 +151,64 @@ def can_manage_feed(membership: Membership, practitioner: Practitioner) -> bool:
     )
 
 
+# --- calendar sync (docs/calendar-sync.md, "Governance") ---------------------------------------
+
+
+def calendar_practitioners(membership: Membership) -> QuerySet[Practitioner]:
+    """The agendas the member may connect to an external calendar (and see the connection of).
+
+    The same reach as changing an agenda: a practitioner their own, an assistant the
+    practitioners they are linked to (whatever their centers: a connection has no center of its
+    own), admins every one. Only an admin's connection starts at once; the others wait for an
+    admin's approval (`can_approve_calendar_connections`).
+    """
+    return managed_practitioners(membership)
+
+
+def can_approve_calendar_connections(membership: Membership) -> bool:
+    """Approve or refuse a connection, and read the sync health page: owners and admins."""
+    return can_manage_practice(membership)
+
+
+def can_read_audit_log(membership: Membership) -> bool:
+    """The practice's audit log (read-only for everyone, by construction): owners and admins."""
+    return can_manage_practice(membership)
+
+
+# --- practitioner sheets (settings) -------------------------------------------------------------
+
+
+def sheet_practitioners(membership: Membership) -> QuerySet[Practitioner]:
+    """The professional information sheets the member may open.
+
+    Admins: every sheet. A practitioner: their own (colleagues' schedules show in the agenda;
+    their contact details and calendar settings are theirs). An assistant: the sheets of the
+    practitioners they are linked to, to answer patients about hours and booking rules.
+    """
+    member = reach(membership)
+    queryset = Practitioner.objects.filter(practice_id=member.practice_id)
+    if not member.everything:
+        queryset = queryset.filter(pk__in=member.agendas)
+    return queryset
+
+
+def can_see_sheets(membership: Membership) -> bool:
+    """The practitioners page (and its link): admins, and members with a sheet to open."""
+    member = reach(membership)
+    return member.everything or bool(member.agendas)
+
+
+def can_edit_sheet(membership: Membership, practitioner: Practitioner) -> bool:
+    """Change a sheet (weekly schedule, booking rules, sync default): admins any sheet, a
+    practitioner their own. Assistants only read: hours and rules are the practitioner's call."""
+    member = reach(membership)
+    if practitioner.practice_id != member.practice_id:
+        return False
+    if member.everything:
+        return True
+    return membership.role == Role.PRACTITIONER and practitioner.pk in member.agendas
+
+
 # --- appointments -------------------------------------------------------------------------------
 
 
@@ -163,6 +244,54 @@ def can_change_appointment(membership: Membership, appointment: Appointment) -> 
     return appointment.practitioner_id in member.agendas and member.in_centers(
         appointment.center_id
     )
+
+
+def can_overbook(membership: Membership) -> bool:
+    """Place an appointment over another on purpose (`allow_overlap`): practitioners and
+    admins, whose agendas they are; an assistant asks them rather than decide it."""
+    return reach(membership).everything or membership.role == Role.PRACTITIONER
+
+
+def can_book(membership: Membership) -> bool:
+    """The "New appointment" page (and its buttons): admins, and members with an agenda to fill.
+
+    Which practitioners and centers the form offers: `managed_practitioners`, `booking_centers`.
+    """
+    member = reach(membership)
+    return member.everything or bool(member.agendas)
+
+
+def booking_centers(membership: Membership) -> QuerySet[Center]:
+    """The centers where the member may place or move appointments: an assistant's own centers
+    (every center when none is listed, as for reading), everyone else every center."""
+    member = reach(membership)
+    queryset = Center.objects.filter(practice_id=member.practice_id)
+    if member.centers is not None:
+        queryset = queryset.filter(pk__in=member.centers)
+    return queryset
+
+
+# --- personal events (busy time) ---------------------------------------------------------------
+
+
+def can_manage_personal_events(membership: Membership) -> bool:
+    """The personal-events pages (and their link): admins, and members with an agenda to change.
+
+    Like appointments, busy time is written by whoever may change the agenda: admins for every
+    practitioner, a practitioner their own, an assistant the practitioners they are linked to.
+    A personal event has no center, so an assistant's centers do not narrow it.
+    """
+    member = reach(membership)
+    return member.everything or bool(member.agendas)
+
+
+def managed_personal_events(membership: Membership) -> QuerySet[PersonalEvent]:
+    """The personal events the member may open, change and delete (see above)."""
+    member = reach(membership)
+    queryset = PersonalEvent.objects.filter(practice_id=member.practice_id)
+    if not member.everything:
+        queryset = queryset.filter(practitioner_id__in=member.agendas)
+    return queryset
 
 
 # --- patients -----------------------------------------------------------------------------------
@@ -204,6 +333,32 @@ def can_see_patients(membership: Membership) -> bool:
 def can_add_patient(membership: Membership) -> bool:
     """Creating a patient record: admins, practitioners and assistants who book for an agenda."""
     return can_see_patients(membership)
+
+
+def bookable_patients(membership: Membership) -> QuerySet[Patient]:
+    """`can_book_patient` as a query, for pickers: the member's own patients, and records of
+    the practice with no appointment yet (admins: every patient)."""
+    member = reach(membership)
+    if not can_add_patient(membership):
+        return Patient.objects.none()
+    if member.everything:
+        return visible_patients(membership)
+    booked = Appointment.objects.filter(practice_id=member.practice_id, patient_id=OuterRef("pk"))
+    return Patient.objects.filter(practice_id=member.practice_id).filter(
+        Q(pk__in=visible_patients(membership).values("pk")) | ~Exists(booked)
+    )
+
+
+def can_book_patient(membership: Membership, patient: Patient) -> bool:
+    """Book an appointment for `patient`: one of the member's own patients, or a record with
+    no appointment yet (just created, e.g. through the API, and invisible until booked)."""
+    if patient.practice_id != membership.practice_id or not can_add_patient(membership):
+        return False
+    if can_view_patient(membership, patient):
+        return True
+    return not Appointment.objects.filter(
+        practice_id=membership.practice_id, patient_id=patient.pk
+    ).exists()
 
 
 def can_change_patient(membership: Membership, patient: Patient) -> bool:

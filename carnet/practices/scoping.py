@@ -70,3 +70,11 @@ class ScopedThroughAppointmentType[M: models.Model](PracticeScopedManager[M]):
 
 class ScopedThroughEvent[M: models.Model](PracticeScopedManager[M]):
     practice_path = "event__practice"
+
+
+class ScopedThroughConnection[M: models.Model](PracticeScopedManager[M]):
+    practice_path = "connection__practice"
+
+
+class ScopedThroughMembership[M: models.Model](PracticeScopedManager[M]):
+    practice_path = "membership__practice"

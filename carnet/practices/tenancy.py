@@ -26,6 +26,7 @@ from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django_scopes import scope, scopes_disabled
 
+from carnet.accounts import second_factor
 from carnet.practices.models import Membership, Practice
 
 # The workspace's root URL: `app/<slug:practice_slug>/` in carnet/urls.py.
@@ -60,6 +61,20 @@ class PracticeRequest(HttpRequest):
 
     practice: Practice
     membership: Membership
+    # True when an API token, not a session, says who the member is (`token_request`).
+    api_token_auth: bool
+
+
+# The API's "not found", in its error shape (carnet/api/schemas.py `ErrorOut`).
+API_NOT_FOUND = {"detail": "Not Found", "code": "not_found", "errors": []}
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None when there is none."""
+    scheme, _sep, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip()
 
 
 def is_unscoped_path(path: str) -> bool:
@@ -116,9 +131,14 @@ class TenancyMiddleware:
 
         is_api = match.re is API_PATH
         response: HttpResponse
-        if not request.user.is_authenticated:
+        token = bearer_token(request) if is_api else None
+        if token is not None:
+            response = self.token_request(request, match["slug"], token)
+        elif not request.user.is_authenticated:
             if is_api:
-                response = JsonResponse({"detail": "Unauthorized"}, status=401)
+                response = JsonResponse(
+                    {"detail": "Unauthorized", "code": "unauthorized", "errors": []}, status=401
+                )
             else:
                 response = redirect_to_login(request.get_full_path())
         else:
@@ -126,7 +146,7 @@ class TenancyMiddleware:
                 membership = resolve_membership(request, match["slug"])
             except Http404 as error:
                 if is_api:
-                    response = JsonResponse({"detail": "Not Found"}, status=404)
+                    response = JsonResponse(API_NOT_FOUND, status=404)
                 else:
                     response = response_for_exception(request, error)
             else:
@@ -138,6 +158,32 @@ class TenancyMiddleware:
         # Staff pages carry patient data: no browser or proxy may keep a copy.
         response["Cache-Control"] = "no-store"
         return response
+
+    def token_request(self, request: HttpRequest, slug: str, token: str) -> HttpResponse:
+        """An API call with `Authorization: Bearer <token>` (docs/api.md): the token's member,
+        in the slug's practice only. Unknown or revoked: 401 (429 after too many from one
+        address); a token of another practice: 404, as for a stranger. No session, no CSRF."""
+        from carnet.api.tokens import member_for_bearer  # the API app builds on this one
+
+        found = member_for_bearer(request, token)
+        if found.membership is None:
+            refused = JsonResponse(
+                {"detail": "Unauthorized", "code": "invalid_token", "errors": []},
+                status=found.status,
+            )
+            if found.retry_after is not None:
+                refused["Retry-After"] = str(found.retry_after)
+            return refused
+        membership = found.membership
+        if membership.practice.slug != slug:
+            return JsonResponse(API_NOT_FOUND, status=404)
+        request.user = membership.user
+        practice_request = cast(PracticeRequest, request)
+        practice_request.practice = membership.practice
+        practice_request.membership = membership
+        practice_request.api_token_auth = True
+        with scope(practice=membership.practice):
+            return self.get_response(request)
 
     def booking_site(self, request: HttpRequest, slug: str) -> HttpResponse:
         """A booking page: anyone may see it, inside the scope of the slug's practice only.
@@ -160,9 +206,16 @@ class TenancyMiddleware:
         view: Callable[..., HttpResponse],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-    ) -> None:
+    ) -> HttpResponse | None:
+        # A practice that requires a second factor is closed to members without one. Checked
+        # here, not in __call__: messages and the user's language are set up by now.
+        membership = getattr(request, "membership", None)
+        if membership is not None and second_factor.is_missing(request.user, membership.practice):
+            api = API_PATH.match(request.path_info) is not None
+            return second_factor.required_response(request, membership.practice, api=api)
         # The slug has done its work here; views take the practice from the request.
         if PRACTICE_PATH.match(request.path_info):
             kwargs.pop("practice_slug", None)
         elif BOOKING_PATH.match(request.path_info):
             kwargs.pop("booking_slug", None)
+        return None

@@ -28,6 +28,7 @@ __all__ = [
     "booking_window",
     "free_slots",
     "free_slots_any",
+    "opening_hours",
     "pick_practitioner",
 ]
 
@@ -262,6 +263,23 @@ def _open_time(
             result.append((start, end, center, zone))
     result.sort(key=itemgetter(0, 2))
     return result
+
+
+def opening_hours(
+    schedule: Sequence[WeeklyRange],
+    window: tuple[datetime, datetime],
+    time_off: Sequence[DatedRange] = (),
+    extra: Sequence[DatedRange] = (),
+) -> list[tuple[datetime, datetime, int]]:
+    """A practitioner's open time in `window` as (UTC start, UTC end, center), sorted by start.
+
+    The same open time the slots are cut from (weekly schedule plus extra hours, minus time off,
+    daylight-saving changes included), for the staff agenda to shade; not clipped to the window.
+    """
+    return [
+        (start, end, center)
+        for start, end, center, _zone in _open_time(schedule, window, time_off, extra, None)
+    ]
 
 
 def _first_grid_point(instant: datetime, zone: ZoneInfo, grid_us: int) -> datetime:

@@ -74,6 +74,7 @@ __all__ = [
     "BookingResult",
     "BookingWarning",
     "Channel",
+    "amend",
     "book",
     "cancel",
     "reschedule",
@@ -229,16 +230,20 @@ def reschedule(
     end: datetime | None = None,
     practitioner: Practitioner | int | None = None,
     center: Center | int | None = None,
+    appointment_type: AppointmentType | int | None = None,
     channel: str = Channel.STAFF,
     connection: str | None = None,
     actor: Any = None,
     allow_overlap: bool = False,
     now: datetime | None = None,
 ) -> BookingResult:
-    """Move an appointment to a new time (and optionally practitioner or center).
+    """Move an appointment to a new time (and optionally practitioner, center or type).
 
     The same rules as `book` apply to the new time, the appointment itself not counting as busy.
-    `end` defaults to the new start plus the current length (online: the type's duration). The
+    A new `appointment_type` is checked like a booking's (offered by the practitioner, its
+    buffers), since what the time may hold depends on it. `end` defaults to the new start plus
+    the current length, or the new type's duration when the type changes (online: the type's
+    duration). The
     public id stays, so calendars and links keep pointing at it; `sequence` goes up. Overbooking
     must be asked for again (`allow_overlap`) at the new place. Online, an appointment that has
     already started cannot be moved. A cancelled appointment raises `AppointmentCancelled`.
@@ -249,11 +254,17 @@ def reschedule(
     if online:
         allow_overlap = False
     current = _fetch_appointment(practice, appointment, lock=False)
-    kind = current.appointment_type
+    retyped = appointment_type is not None
+    kind = (
+        current.appointment_type
+        if appointment_type is None
+        else resolve_type(practice, appointment_type)
+    )
     if online and not (kind.online_booking and kind.is_active):
         raise NotOnlineBookable()
     duration = timedelta(minutes=kind.duration_minutes)
-    start, end = checked_range(start, end, duration if online else current.end - current.start)
+    keep = duration if online or retyped else current.end - current.start
+    start, end = checked_range(start, end, keep)
     if online and end - start != duration:
         raise InvalidRange("duration")
     if start < now and channel != Channel.EXTERNAL:
@@ -289,9 +300,12 @@ def reschedule(
                 exclude_appointment_id=current.pk,
             )
             before = _times(current)
+            if current.appointment_type_id != kind.pk:
+                before["appointment_type"] = current.appointment_type_id
             current.start, current.end = start, end
             current.practitioner_id = chosen.pk
             current.center_id = center_id or verdict.center_id or current.center_id
+            current.appointment_type = kind
             current.allow_overlap = allow_overlap
             current.sequence += 1
             current.save(
@@ -300,6 +314,7 @@ def reschedule(
                     "end",
                     "practitioner",
                     "center",
+                    "appointment_type",
                     "allow_overlap",
                     "sequence",
                     "updated_at",
@@ -349,6 +364,56 @@ def cancel(
         if reason:
             detail["reason"] = reason
         event = _record(current, Change.CANCELLED, actor, channel, connection, detail)
+    return BookingResult(current, (), event)
+
+
+@practice_door
+def amend(
+    practice: Practice,
+    appointment: Appointment | int,
+    *,
+    sms_reminder: bool | None = None,
+    sync_external: bool | None = None,
+    target_calendar: str | None = None,
+    notes: str | None = None,
+    channel: str = Channel.STAFF,
+    connection: str | None = None,
+    actor: Any = None,
+) -> BookingResult:
+    """Change what an appointment carries besides its time: the SMS reminder, calendar sync and
+    its target calendar, the private notes. `None` leaves a value as it is.
+
+    The time does not move, so no overlap can appear and the patient is not told (the outbox
+    event is a `Change.CHANGED`, which the patient emails ignore); calendar sync hears of it, since
+    whether and where the appointment is synced may have changed. Changing nothing writes nothing
+    and returns no event. A cancelled appointment raises `AppointmentCancelled`.
+    """
+    channel, connection = _checked_channel(channel, connection)
+    wanted: dict[str, Any] = {}
+    if sms_reminder is not None:
+        wanted["sms_reminder"] = bool(sms_reminder)
+    if sync_external is not None:
+        wanted["sync_external"] = bool(sync_external)
+    if target_calendar is not None:
+        wanted["target_calendar"] = checked_text(
+            target_calendar, "target_calendar", TARGET_CALENDAR_MAX_LENGTH
+        )
+    if notes is not None:
+        wanted["notes"] = checked_text(notes, "notes", NOTES_MAX_LENGTH)
+    with write_transaction():
+        current = _fetch_appointment(practice, appointment, lock=True)
+        if current.status == AppointmentStatus.CANCELLED:
+            raise AppointmentCancelled()
+        changed = {name: value for name, value in wanted.items() if getattr(current, name) != value}
+        if not changed:
+            return BookingResult(current)
+        # The notes are private: the audit says that they changed, never what they say.
+        before = {name: getattr(current, name) for name in changed if name != "notes"}
+        for name, value in changed.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*changed, "updated_at"])
+        detail: dict[str, Any] = {"changed": sorted(changed), "before": before}
+        event = _record(current, Change.CHANGED, actor, channel, connection, detail)
     return BookingResult(current, (), event)
 
 

@@ -69,6 +69,7 @@ __all__ = [
     "change",
     "create",
     "delete",
+    "is_occurrence",
     "move_occurrence",
 ]
 
@@ -282,7 +283,7 @@ def _override(
         current = _fetch(practice, pk)
         if not current.rrule:
             raise InvalidValue("rrule", "not_recurring")
-        if not _is_occurrence(current, original):
+        if not is_occurrence(current, original):
             raise WrongPractice("occurrence")
         override = PersonalEventOverride.objects.filter(
             event=current, recurrence_id=original
@@ -376,8 +377,10 @@ def _as_recurring(event: PersonalEvent) -> RecurringEvent:
     )
 
 
-def _is_occurrence(event: PersonalEvent, original: datetime) -> bool:
-    """Does the series (without its exceptions) have an occurrence starting at `original`?"""
+def is_occurrence(event: PersonalEvent, original: datetime) -> bool:
+    """Does the series (without its exceptions) have an occurrence starting at `original`?
+
+    Read-only, for pages that name an occurrence before asking to move or cancel it."""
     length = event.end - event.start
     try:
         found = occurrences(

@@ -16,6 +16,7 @@ from carnet.practices import policy
 from carnet.practices.models import Membership
 from carnet.practices.tenancy import PracticeRequest
 from carnet.scheduling.models import AppointmentStatus
+from carnet.workspace import checklist
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -65,6 +66,10 @@ def today(request: PracticeRequest) -> HttpResponse:
             "appointments": appointments,
             "practitioners": practitioners,
             "membership": membership,
+            "can_book": policy.can_book(membership),
+            "steps_left": checklist.steps_left(practice)
+            if policy.can_manage_practice(membership)
+            else 0,
         },
     )
 
@@ -86,5 +91,7 @@ def appointment_detail(request: PracticeRequest, public_id: str) -> HttpResponse
             "appointment": appointment,
             "zone": request.practice.zone,
             "notifications": notifications,
+            "can_change": policy.can_change_appointment(request.membership, appointment)
+            and appointment.status != AppointmentStatus.CANCELLED,
         },
     )

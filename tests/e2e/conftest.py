@@ -119,6 +119,34 @@ def log_in(page: Any, live_server: Any, email: str, password: str = PASSWORD) ->
     assert "/accounts/" not in page.url, f"{email} could not log in: {page.url}"
 
 
+def log_in_with_code(
+    page: Any, live_server: Any, email: str, secret: str, password: str = PASSWORD
+) -> None:
+    """Log in to an account protected by an authenticator app: password, then the app's code
+    (computed from its secret, as the app would)."""
+    from tests.accounts.authenticator import code_now
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form:has(input[name=password]) [type=submit]")
+    assert page.url.endswith("/accounts/2fa/authenticate/"), f"no code asked: {page.url}"
+    page.fill("input[name=code]", code_now(secret))
+    with page.expect_navigation():
+        page.click("form:has(input[name=code]) [type=submit]")
+    assert "/accounts/" not in page.url, f"{email} could not log in: {page.url}"
+
+
+def confirm_password(page: Any, live_server: Any, password: str = PASSWORD) -> None:
+    """Enter the password again (allauth asks for it before two-factor settings change); for the
+    next few minutes, those pages show themselves instead of asking."""
+    page.goto(f"{live_server.url}/accounts/reauthenticate/")
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form:has(input[name=password]) [type=submit]")
+
+
 @dataclass
 class SmallPractice:
     """One practice with each staff role, filled with plausibly long French names."""

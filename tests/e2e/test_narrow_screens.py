@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import time, timedelta
+from datetime import UTC, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -26,10 +26,19 @@ from django.utils import timezone
 
 from carnet.accounts.models import User
 from carnet.notifications.links import make_token
-from carnet.practices.models import Role
+from carnet.practices.models import Membership, Role
 from carnet.scheduling.models import Appointment
 from tests import factories
-from tests.e2e.conftest import DESKTOP, PHONE, BrowserWatch, SmallPractice, log_in
+from tests.accounts.authenticator import set_up_app
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    BrowserWatch,
+    SmallPractice,
+    confirm_password,
+    log_in,
+    log_in_with_code,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,9 +53,18 @@ NOT_PAGES = {
     "mine:cancel": "the cancel button's action on My appointments (POST only)",
     "portal:slots": "the booking site's slots as JSON, for scripts",
     "portal:ics": "the .ics file of a booked appointment, read by calendar programs",
+    "mfa_download_recovery_codes": "the recovery codes as a text file to keep",
+    "calendar_sync:choices": "a calendar connection's choices form's action (POST only)",
+    "calendar_sync:disconnect": "the disconnect button's action (POST only)",
+    "calendar_sync:center": "the center switcher's action (POST only)",
+    "calsync:google_callback": "Google's OAuth redirect: needs a request waiting in the session",
+    "calsync:google_notify": "Google's push-notification webhook (POST only)",
+    "api:api-root": "django-ninja's root of the API, which only answers 404",
 }
 # The Django admin is the operators' tool (superusers), with Django's own responsive layout.
 NOT_PAGES_PREFIXES = ("admin/",)
+# The JSON API's routes are for programs (tests/api/); its docs page (api/docs) is a page.
+NOT_PAGES_PREFIXES += ("api/practices/", "api/openapi.json")
 
 # Links from another account's emails: opening one logs the current user out (allauth does so on
 # purpose), so only visitors who are not logged in open them here.
@@ -59,14 +77,43 @@ MUST_SEE: dict[str, set[str]] = {
     "account_login": {ANONYMOUS},
     "account_signup": {ANONYMOUS},
     "account_reset_password": {ANONYMOUS},
+    # Two-factor pages (docs/mfa.md): the owner has an authenticator app, the others have none.
+    "mfa_index": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "mfa_activate_totp": {Role.PRACTITIONER, Role.ASSISTANT},
+    "mfa_deactivate_totp": {Role.OWNER},
+    "mfa_view_recovery_codes": {Role.OWNER},
+    "mfa_generate_recovery_codes": {Role.OWNER},
+    "mfa_reauthenticate": {Role.OWNER},
     "feeds:help": {ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:today": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:agenda": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:appointment_detail": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:appointment_new": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:appointment_edit": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:appointment_cancel": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "feeds:settings": {Role.OWNER, Role.PRACTITIONER},
     "workspace:patients": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:patient_new": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:patient_detail": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "workspace:patient_edit": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:practitioners": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:practitioner_sheet": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:appointment_types": {Role.OWNER},
+    "workspace:appointment_type_new": {Role.OWNER},
+    "workspace:appointment_type_edit": {Role.OWNER},
+    "workspace:centers": {Role.OWNER},
+    # The practice's settings, members and booking page: owners and admins.
+    "workspace:settings": {Role.OWNER},
+    "workspace:checklist": {Role.OWNER},
+    "workspace:members": {Role.OWNER},
+    "workspace:member_edit": {Role.OWNER},
+    "workspace:booking_page": {Role.OWNER},
+    # Every member's own API tokens (docs/api.md).
+    "workspace:api_tokens": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    # A staff invitation's page: whoever holds the link (logged in with another address too).
+    "invitation": {ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:center_new": {Role.OWNER},
+    "workspace:center_edit": {Role.OWNER},
     "account_confirm_email": {ANONYMOUS},
     "account_reset_password_from_key": {ANONYMOUS},
     "notifications:appointment": {ANONYMOUS, Role.OWNER},
@@ -78,19 +125,42 @@ MUST_SEE: dict[str, set[str]] = {
     "portal:start": {ANONYMOUS, Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "portal:confirm": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
     "portal:done": {Role.OWNER},
+    # Personal events: whoever may change the practitioner's agenda.
+    "workspace:personal_events": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:personal_event_new": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:personal_event_edit": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "workspace:personal_event_delete": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    # Calendar sync: every member connects what they manage; approval, health, audit: admins.
+    "calendar_sync:page": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
+    "calendar_sync:approval": {Role.OWNER},
+    "calendar_sync:health": {Role.OWNER},
+    "workspace:audit": {Role.OWNER},
+    "inbox:list": {Role.OWNER, Role.PRACTITIONER, Role.ASSISTANT},
 }
 # The pages a human looks at in the screenshots.
 SCREENSHOTS = {
+    "workspace:settings",
+    "workspace:members",
+    "workspace:checklist",
+    "workspace:personal_events",
+    "workspace:personal_event_edit",
     "home",
     "account_login",
     "account_signup",
     "account_reset_password",
+    "mfa_index",
+    "mfa_activate_totp",
     "feeds:help",
     "workspace:today",
+    "workspace:agenda",
     "workspace:appointment_detail",
+    "workspace:appointment_new",
+    "workspace:appointment_edit",
     "feeds:settings",
     "workspace:patients",
     "workspace:patient_detail",
+    "workspace:practitioner_sheet",
+    "workspace:appointment_type_edit",
     "mine:appointments",
     "mine:move",
     "portal:start",
@@ -180,6 +250,14 @@ def _bookable(world: SmallPractice) -> str:
     return urlencode({"type": kind.pk, "practitioner": "any", "start": slots[0].start.isoformat()})
 
 
+def _invitation_token(world: SmallPractice) -> str:
+    """A fresh invitation of the small practice (issued again each time: the token is not kept)."""
+    from carnet.practices.invitations import invite
+
+    _invitation, token = invite(world.practice, "invited@example.org", Role.ASSISTANT, world.owner)
+    return token
+
+
 def _password_reset_key(world: SmallPractice) -> dict[str, str]:
     account = _newcomer()
     return {
@@ -188,18 +266,111 @@ def _password_reset_key(world: SmallPractice) -> dict[str, str]:
     }
 
 
+def _calendar_connection(world: SmallPractice) -> Any:
+    """The practitioner's connection waiting for approval, with a long account name, and a
+    notification about it for the owner (the bell and its page)."""
+    from carnet.calsync.models import CalendarConnection
+    from carnet.inbox.models import NoticeKind, StaffNotification
+
+    connection, created = CalendarConnection.objects.get_or_create(
+        practice=world.practice,
+        practitioner=world.practitioner,
+        defaults={
+            "account_email": "secretariat.maison-de-sante-des-lilas@example.org",
+            "center": world.center,
+            "requested_by": world.assistant,
+        },
+    )
+    if created:
+        StaffNotification.objects.create(
+            practice=world.practice,
+            recipient=Membership.objects.get(practice=world.practice, user=world.owner),
+            kind=NoticeKind.APPROVAL_REQUESTED,
+            params={
+                "requester": world.assistant.email,
+                "practitioner": world.practitioner.display_name,
+                "account": connection.account_email,
+                "center": world.center.name,
+            },
+        )
+    return connection
+
+
+def _personal_event(world: SmallPractice) -> Any:
+    """A series of the practitioner's personal events, with a long title."""
+    from carnet.scheduling import personal_events
+    from carnet.scheduling.models import PersonalEvent
+
+    event = PersonalEvent.objects.filter(practitioner=world.practitioner).first()
+    if event is None:
+        start = world.appointments[-1].end + timedelta(days=1)
+        event = personal_events.create(
+            world.practice,
+            practitioner=world.practitioner,
+            title="Réunion de coordination pluriprofessionnelle",
+            start=start,
+            end=start + timedelta(hours=1),
+            rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=10",
+        ).event
+    return event
+
+
+def _personal_event_pages(world: SmallPractice) -> dict[str, Any]:
+    """The series opened at its first occurrence: the edit page then shows both forms ("this
+    occurrence" and "the whole series"), its widest layout."""
+    event = _personal_event(world)
+    occurrence = event.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "practice_slug": world.practice.slug,
+        "event_id": event.pk,
+        "?": urlencode({"occurrence": occurrence}),
+    }
+
+
 # How to fill the parameters of each page that has some, from the small practice.
 PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
     "workspace:today": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:agenda": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:api_tokens": lambda world: {"practice_slug": world.practice.slug},
     "workspace:appointment_detail": lambda world: {
         "practice_slug": world.practice.slug,
         "public_id": world.appointments[0].public_id,
+    },
+    # As the agenda links to it when an empty time is clicked.
+    "workspace:appointment_new": lambda world: {
+        "practice_slug": world.practice.slug,
+        "?": urlencode(
+            {
+                "practitioner": world.practitioner.pk,
+                "center": world.center.pk,
+                "start": (world.appointments[-1].end + timedelta(hours=1))
+                .astimezone(world.center.zone)
+                .strftime("%Y-%m-%dT%H:%M"),
+            }
+        ),
+    },
+    "workspace:appointment_edit": lambda world: {
+        "practice_slug": world.practice.slug,
+        "public_id": world.appointments[1].public_id,
+    },
+    "workspace:appointment_cancel": lambda world: {
+        "practice_slug": world.practice.slug,
+        "public_id": world.appointments[1].public_id,
     },
     "feeds:settings": lambda world: {
         "practice_slug": world.practice.slug,
         "practitioner_id": world.practitioner.pk,
     },
     "workspace:patients": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:settings": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:checklist": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:members": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:booking_page": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:member_edit": lambda world: {
+        "practice_slug": world.practice.slug,
+        "membership_id": Membership.objects.get(practice=world.practice, user=world.assistant).pk,
+    },
+    "invitation": lambda world: {"token": _invitation_token(world)},
     "workspace:patient_new": lambda world: {"practice_slug": world.practice.slug},
     "workspace:patient_detail": lambda world: {
         "practice_slug": world.practice.slug,
@@ -208,6 +379,23 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
     "workspace:patient_edit": lambda world: {
         "practice_slug": world.practice.slug,
         "patient_id": world.patient.pk,
+    },
+    "workspace:practitioners": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:appointment_types": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:appointment_type_new": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:centers": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:center_new": lambda world: {"practice_slug": world.practice.slug},
+    "workspace:practitioner_sheet": lambda world: {
+        "practice_slug": world.practice.slug,
+        "practitioner_id": world.practitioner.pk,
+    },
+    "workspace:appointment_type_edit": lambda world: {
+        "practice_slug": world.practice.slug,
+        "type_id": world.appointments[0].appointment_type_id,
+    },
+    "workspace:center_edit": lambda world: {
+        "practice_slug": world.practice.slug,
+        "center_id": world.center.pk,
     },
     "notifications:appointment": lambda world: {
         "token": make_token(world.appointments[-1].public_id)
@@ -223,6 +411,28 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
         "booking_slug": world.practice.slug,
         "public_id": _owners_own_appointment(world).public_id,
     },
+    "workspace:personal_events": lambda world: {
+        "practice_slug": world.practice.slug,
+        "?": urlencode({"practitioner": _personal_event(world).practitioner_id}),
+    },
+    "workspace:personal_event_new": lambda world: {
+        "practice_slug": world.practice.slug,
+        "?": urlencode({"practitioner": world.practitioner.pk, "start": "2030-01-07T09:00"}),
+    },
+    "workspace:personal_event_edit": _personal_event_pages,
+    "calendar_sync:page": lambda world: {
+        "practice_slug": _calendar_connection(world).practice.slug
+    },
+    "calendar_sync:approval": lambda world: {
+        "practice_slug": world.practice.slug,
+        "connection_id": _calendar_connection(world).pk,
+    },
+    "calendar_sync:health": lambda world: {
+        "practice_slug": _calendar_connection(world).practice.slug
+    },
+    "workspace:audit": lambda world: {"practice_slug": world.practice.slug},
+    "inbox:list": lambda world: {"practice_slug": _calendar_connection(world).practice.slug},
+    "workspace:personal_event_delete": _personal_event_pages,
     "account_confirm_email": _confirm_email_key,
     "account_reset_password_from_key": _password_reset_key,
 }
@@ -260,6 +470,19 @@ def widest_elements(page: Any) -> list[str]:
     )
 
 
+def sign_in(page: Any, live_server: Any, world: SmallPractice, visitor: str) -> None:
+    """The owner protects their account with an authenticator app (so its pages are checked as
+    theirs); every member then confirms their password, so that the two-factor pages show
+    themselves instead of the password prompt in front of them (valid for a few minutes; these
+    pages come first in the walk)."""
+    account = world.accounts[visitor]
+    if visitor == Role.OWNER:
+        log_in_with_code(page, live_server, account.email, set_up_app(account))
+    else:
+        log_in(page, live_server, account.email)
+    confirm_password(page, live_server)
+
+
 def test_every_page_fits_a_phone_and_a_desktop(
     live_server: Any,
     browser: Any,
@@ -278,7 +501,7 @@ def test_every_page_fits_a_phone_and_a_desktop(
         page = context.new_page()
         browser_watch.attach(page)
         if visitor != ANONYMOUS:
-            log_in(page, live_server, world.accounts[visitor].email)
+            sign_in(page, live_server, world, visitor)
         checked: set[str] = set()
         for route, name in found:
             if visitor != ANONYMOUS and name in ANONYMOUS_ONLY:

@@ -92,13 +92,16 @@ def test_good_origins_are_kept_normalised() -> None:
     ]
 
 
-def test_admins_see_the_iframe_snippet_on_the_day_page_and_others_do_not(site: Site) -> None:
+def test_admins_see_the_iframe_snippet_on_the_booking_page_settings(site: Site) -> None:
     site.practice.booking_embed_origins = ORIGINS
     site.practice.save()
+    snippet = f'&lt;iframe src="http://testserver/book/{site.practice.slug}/?embed=1"'
     for role, shown in ((Role.ADMIN, True), (Role.OWNER, True), (Role.PRACTITIONER, False)):
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(factories.member(site.practice, role))
-        text = client.get(f"/app/{site.practice.slug}/").text
-        snippet = f'&lt;iframe src="http://testserver/book/{site.practice.slug}/?embed=1"'
-        assert (snippet in text) is shown, role
-        assert ("https://www.cabinet-voltaire.fr" in text) is shown, role
+        response = client.get(f"/app/{site.practice.slug}/settings/booking-page/")
+        assert response.status_code == (200 if shown else 404), role
+        assert (snippet in response.text) is shown, role
+        assert ("https://www.cabinet-voltaire.fr" in response.text) is shown, role
+        # The day page stays lighter: the snippet moved to the settings.
+        assert snippet not in client.get(f"/app/{site.practice.slug}/").text

@@ -25,6 +25,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import ScopeError, scope
 
+from carnet.calsync.models import CalendarConnection
 from carnet.practices.models import Membership, Practice, Role
 from carnet.practices.scoping import PracticeScopedManager
 from carnet.practices.tenancy import TenancyMiddleware
@@ -51,9 +52,19 @@ PUBLIC_PREFIXES = (
     # "My appointments": a patient account's own, across practices, filtered by the account
     # (tests/portal/test_mine.py; another account's ids: the test at the end of this file).
     "me/",
+    # A staff invitation's page: the token is the key; scoped to its practice once found
+    # (tests/workspace/test_members.py: wrong, expired and used tokens are the same 404).
+    "invitations/",
     # The API's description (no practice data); its practice routes are checked below.
     "api/openapi.json",
     "api/docs",
+    # The API's practice routes: every operation of the OpenAPI document, per role, per
+    # target and across practices, in tests/api/test_api_tenancy.py (same rules as here).
+    "api/practices/",
+    # Google's calendar-sync callbacks at fixed addresses: the OAuth redirect finds its practice
+    # from the request waiting in the user's own session and checks the membership (404 else);
+    # the push webhook checks the channel's id and secret token (tests/calsync/).
+    "calsync/",
 )
 
 # django-ninja's root of the API, which only answers 404.
@@ -137,13 +148,30 @@ def populate(practice: Practice, center: Any, practitioner: Any) -> dict[str, An
         start=start,
         end=start + timedelta(minutes=30),
     )
+    # A weekly personal event of the practitioner (busy time has no center).
+    personal_event = scheduling.PersonalEvent.objects.create(
+        practice=practice,
+        practitioner=practitioner,
+        title="Staff meeting",
+        start=start + timedelta(hours=4),
+        end=start + timedelta(hours=5),
+        rrule="FREQ=WEEKLY",
+    )
+    # The practitioner's calendar connection, waiting for approval (one per practitioner).
+    connection, _created = CalendarConnection.objects.get_or_create(
+        practice=practice,
+        practitioner=practitioner,
+        defaults={"account_email": f"agenda-{practitioner.pk}@example.org"},
+    )
     return {
         "practice": practice,
         "center": center,
         "practitioner": practitioner,
+        "connection": connection,
         "appointment_type": kind,
         "patient": patient,
         "appointment": appointment,
+        "personal_event": personal_event,
     }
 
 
@@ -156,6 +184,14 @@ PARAMETERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "patient_id": lambda objects: str(objects["patient"].pk),
     "center_id": lambda objects: str(objects["center"].pk),
     "type_id": lambda objects: str(objects["appointment_type"].pk),
+    "event_id": lambda objects: str(objects["personal_event"].pk),
+    "connection_id": lambda objects: str(objects["connection"].pk),
+    # The membership of the object set's practitioner (each has a login in the World).
+    "membership_id": lambda objects: str(
+        Membership.objects.get(
+            practice=objects["practice"], user=objects["practitioner"].user_id
+        ).pk
+    ),
 }
 
 ADMINS = {Role.OWNER, Role.ADMIN}
@@ -163,9 +199,21 @@ ADMINS = {Role.OWNER, Role.ADMIN}
 # Who may open each staff URL on each of A's object sets: the roles policy, written out.
 RULES: dict[str, Callable[[str, str], bool]] = {
     "workspace:today": lambda role, target: True,
+    # The agenda page opens for every member; naming a practitioner they may not read is a 404
+    # (tests/workspace/test_agenda_page.py).
+    "workspace:agenda": lambda role, target: True,
     # Practitioners read colleagues' agendas; assistants their practitioners', in their centers.
     "workspace:appointment_detail": lambda role, target: (
         role in ADMINS or role == Role.PRACTITIONER or target == "own"
+    ),
+    # The appointment form: whoever has an agenda to fill books; changing and cancelling follow
+    # `can_change_appointment` (practitioner: own agenda; assistant: own practitioner, in c1).
+    "workspace:appointment_new": lambda role, target: True,
+    "workspace:appointment_edit": lambda role, target: (
+        role in ADMINS or (role == Role.PRACTITIONER and target != "colleague") or target == "own"
+    ),
+    "workspace:appointment_cancel": lambda role, target: (
+        role in ADMINS or (role == Role.PRACTITIONER and target != "colleague") or target == "own"
     ),
     # The feed link: the practitioner themself and admins, never an assistant.
     "feeds:settings": lambda role, target: (
@@ -181,6 +229,44 @@ RULES: dict[str, Callable[[str, str], bool]] = {
     "workspace:patient_edit": lambda role, target: (
         role in ADMINS or (role == Role.PRACTITIONER and target != "colleague") or target == "own"
     ),
+    # Practitioner sheets: admins every sheet; a practitioner their own; an assistant reads the
+    # sheets of the practitioners they are linked to (whatever the center). The list: anyone
+    # with a sheet to open. Types and centers: owners and admins only.
+    "workspace:practitioners": lambda role, target: True,
+    "workspace:practitioner_sheet": lambda role, target: role in ADMINS or target != "colleague",
+    "workspace:appointment_types": lambda role, target: role in ADMINS,
+    "workspace:appointment_type_new": lambda role, target: role in ADMINS,
+    "workspace:appointment_type_edit": lambda role, target: role in ADMINS,
+    "workspace:centers": lambda role, target: role in ADMINS,
+    "workspace:center_new": lambda role, target: role in ADMINS,
+    "workspace:center_edit": lambda role, target: role in ADMINS,
+    # A member's own API tokens: every member (a token has exactly its member's rights).
+    "workspace:api_tokens": lambda role, target: True,
+    # The practice's settings, checklist, members and booking page: owners and admins only.
+    "workspace:settings": lambda role, target: role in ADMINS,
+    "workspace:checklist": lambda role, target: role in ADMINS,
+    "workspace:members": lambda role, target: role in ADMINS,
+    "workspace:member_edit": lambda role, target: role in ADMINS,
+    "workspace:booking_page": lambda role, target: role in ADMINS,
+    # Personal events: whoever may change the agenda (admins any; a practitioner their own; an
+    # assistant their practitioners', whatever the center: busy time has none).
+    "workspace:personal_events": lambda role, target: True,
+    "workspace:personal_event_new": lambda role, target: True,
+    "workspace:personal_event_edit": lambda role, target: role in ADMINS or target != "colleague",
+    "workspace:personal_event_delete": lambda role, target: role in ADMINS or target != "colleague",
+    # Calendar sync (docs/calendar-sync.md): the page for every member (it lists the agendas
+    # they may connect); a connection's choices and disconnection for whoever manages the
+    # agenda (an assistant whatever the center); approval and health for admins only; the
+    # center switcher for everyone (it only changes the member's own session).
+    "calendar_sync:page": lambda role, target: True,
+    "calendar_sync:choices": lambda role, target: role in ADMINS or target != "colleague",
+    "calendar_sync:disconnect": lambda role, target: role in ADMINS or target != "colleague",
+    "calendar_sync:approval": lambda role, target: role in ADMINS,
+    "calendar_sync:health": lambda role, target: role in ADMINS,
+    "calendar_sync:center": lambda role, target: True,
+    # A member's own notifications; the audit log for admins.
+    "inbox:list": lambda role, target: True,
+    "workspace:audit": lambda role, target: role in ADMINS,
 }
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")

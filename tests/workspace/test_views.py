@@ -132,4 +132,6 @@ def test_the_day_is_written_as_the_language_writes_it(language: str, days: tuple
     client.force_login(owner)
     heading = client.get(f"/app/{practice.slug}/").text.split("<h1>", 1)[1].split("</h1>", 1)[0]
     today = datetime.now(practice.zone).date()
-    assert f"{days[today.weekday()]} {today.day}" in heading
+    # Spanish puts a comma after the day's name: "domingo, 22 de noviembre".
+    separator = ", " if language == "es" else " "
+    assert f"{days[today.weekday()]}{separator}{today.day}" in heading

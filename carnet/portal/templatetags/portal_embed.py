@@ -1,4 +1,4 @@
-"""The iframe snippet shown to a practice's admins on the staff day page."""
+"""The iframe snippet shown to a practice's admins on the settings' booking page."""
 
 from __future__ import annotations
 

@@ -34,7 +34,12 @@ class NavLink:
 
 LINKS: list[NavLink] = [
     NavLink("workspace:today", _("Today")),
+    NavLink("workspace:agenda", _("Agenda")),
     NavLink("workspace:patients", _("Patients"), policy.can_see_patients),
+    NavLink("workspace:practitioners", _("Practitioners"), policy.can_see_sheets),
+    NavLink("workspace:personal_events", _("Personal events"), policy.can_manage_personal_events),
+    NavLink("workspace:settings", _("Settings"), policy.can_manage_practice),
+    NavLink("workspace:api_tokens", _("API tokens")),
 ]
 
 
@@ -45,14 +50,22 @@ def workspace_nav(context: template.Context) -> dict[str, Any]:
     practice = getattr(request, "practice", None)
     if membership is None or practice is None:
         return {"practice": None, "links": []}
-    current = getattr(getattr(request, "resolver_match", None), "view_name", None)
-    links = [
+    links: list[dict[str, Any]] = [
         {
             "href": reverse(link.url_name, kwargs={"practice_slug": practice.slug}),
             "label": link.label,
-            "current": link.url_name == current,
         }
         for link in LINKS
         if link.allowed(membership)
     ]
+    # The page's section: the link whose address starts the path the most (a patient's page is
+    # under "Patients"; the day page's address starts every path: it wins where no other does).
+    path = getattr(request, "path", "")
+    section = max(
+        (link["href"] for link in links if path.startswith(link["href"])),
+        key=len,
+        default=None,
+    )
+    for link in links:
+        link["current"] = link["href"] == section
     return {"practice": practice, "links": links}

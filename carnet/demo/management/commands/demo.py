@@ -1,12 +1,21 @@
-"""`carnet demo`: migrate, seed the demo practice if it is absent, print the logins, serve."""
+"""`carnet demo`: migrate, seed the demo practice if it is absent, print the logins, serve.
+
+Unless a real Google client is configured (CARNET_GOOGLE_CLIENT_ID), the demo also runs the
+Google Calendar emulator and connects the demo midwife's agenda to it (see
+carnet/demo/emulated_google.py).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from carnet.emulators.google_calendar import GoogleCalendarEmulator
+    from carnet.practices.models import Practice
 
 
 class Command(BaseCommand):
@@ -15,6 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--google-port",
+            type=int,
+            default=0,
+            help="Port of the emulated Google Calendar (default: any free port).",
+        )
         parser.add_argument(
             "--seed-only", action="store_true", help="Seed the demo practice, then exit."
         )
@@ -37,11 +52,41 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<13} {email} / {DEMO_PASSWORD}")
         if options["seed_only"]:
             return
-        serve(
-            host=options["host"],
-            port=options["port"],
-            threads=8,
-            embedded_worker=True,
-            job_threads=2,
-            stdout=self.stdout.write,
+        emulator = self._google(practice, options["google_port"], f"{base}/healthz")
+        try:
+            serve(
+                host=options["host"],
+                port=options["port"],
+                threads=8,
+                embedded_worker=True,
+                job_threads=2,
+                stdout=self.stdout.write,
+            )
+        finally:
+            if emulator is not None:
+                emulator.stop()
+
+    def _google(
+        self, practice: Practice, port: int, health_url: str
+    ) -> GoogleCalendarEmulator | None:
+        """The emulated Google Calendar with the midwife's agenda connected, unless real Google."""
+        from carnet.demo import emulated_google
+
+        if not emulated_google.emulator_wanted():
+            self.stdout.write(
+                _("Google Calendar: the Google client configured (CARNET_GOOGLE_CLIENT_ID).")
+            )
+            return None
+        emulated_google.revoke_earlier_connections(practice)
+        emulator = emulated_google.start_emulator(port, practice.time_zone)
+        self.stdout.write(
+            _("Google Calendar (emulated): %(url)s") % {"url": emulated_google.page_url(emulator)}
         )
+        practitioner = emulated_google.demo_practitioner(practice)
+        if practitioner is not None:
+            self.stdout.write(
+                _("  synced both ways with the agenda of %(name)s (Google account %(account)s)")
+                % {"name": practitioner.display_name, "account": emulated_google.DEMO_ACCOUNT}
+            )
+            emulated_google.connect_when_served(practitioner, emulator, health_url)
+        return emulator

@@ -1,0 +1,1 @@
+"""Google Calendar: the first provider of `carnet.calsync`."""

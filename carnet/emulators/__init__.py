@@ -1,0 +1,1 @@
+"""Local stand-ins for the services Carnet talks to, so tests and the demo run without them."""
