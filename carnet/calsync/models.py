@@ -98,6 +98,8 @@ class CalendarConnection(models.Model):
     pull_claimed_until = models.DateTimeField(null=True, blank=True)
     pull_requested = models.BooleanField(default=False)
     backfill_total = models.PositiveIntegerField(default=0)
+    # One backfill at a time: claimed until then; the minute's poll restarts an unfinished one.
+    backfill_claimed_until = models.DateTimeField(null=True, blank=True)
     backfill_done = models.PositiveIntegerField(default=0)
     last_push_at = models.DateTimeField(_("last change sent"), null=True, blank=True)
     last_pull_at = models.DateTimeField(_("last change received"), null=True, blank=True)

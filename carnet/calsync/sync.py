@@ -34,8 +34,10 @@ from carnet.scheduling.models import Appointment, AppointmentStatus
 logger = logging.getLogger(__name__)
 
 PULL_LEASE = timedelta(minutes=2)
-# Google's default per-user quota is 600 requests a minute; the backfill stays well under it.
-BACKFILL_PER_SECOND = 5.0
+# Google's default per-user quota is 600 requests a minute; the backfill stays under it (540),
+# leaving room for the pulls and pushes of the same account meanwhile.
+BACKFILL_PER_SECOND = 9.0
+BACKFILL_LEASE = timedelta(minutes=5)
 BACKFILL_RETRIES = 6
 CHANNEL_TTL = timedelta(days=7)
 # A channel is replaced when it has less than this left to live.
@@ -79,14 +81,32 @@ def run_pull(connection_id: int, *, calendar: GoogleCalendar | None = None) -> P
     return result
 
 
+def claim_backfill(connection_id: int, now: datetime) -> bool:
+    """True if this caller now runs the connection's backfill (a lease, renewed as it goes)."""
+    free = Q(backfill_claimed_until__isnull=True) | Q(backfill_claimed_until__lt=now)
+    return bool(
+        CalendarConnection.objects.with_scopes_disabled()
+        .filter(free, pk=connection_id, state=ConnectionState.ACTIVE)
+        .update(backfill_claimed_until=now + BACKFILL_LEASE)
+    )
+
+
 def backfill(
     connection: CalendarConnection,
     calendar: GoogleCalendar,
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Push every future synced appointment of the practitioner, with progress n of m."""
+    """Push every future synced appointment of the practitioner, with progress n of m.
+
+    Resumable: an appointment the calendar already has at its current version counts as done
+    and is skipped, so a backfill cut short (a worker killed, Google refusing for too long)
+    goes on where it stopped when the minute's poll restarts it (`tasks.poll`). One backfill
+    runs at a time per connection. Returns how many appointments the calendar now holds.
+    """
     manager = CalendarConnection.objects.with_scopes_disabled()
+    if not claim_backfill(connection.pk, timezone.now()):
+        return 0
     appointments = (
         Appointment.objects.with_scopes_disabled()
         .filter(
@@ -98,32 +118,53 @@ def backfill(
         .select_related("practice", "center", "patient", "practitioner")
         .order_by("start")
     )
+    sent = dict(
+        RemoteEvent.objects.with_scopes_disabled()
+        .filter(connection=connection, gone=False, appointment__isnull=False)
+        .values_list("appointment_id", "version")
+    )
+    waiting = [a for a in appointments if sent.get(a.pk) != a.sequence]
     total = appointments.count()
-    manager.filter(pk=connection.pk).update(backfill_total=total, backfill_done=0)
-    done = 0
+    done = total - len(waiting)
+    manager.filter(pk=connection.pk).update(backfill_total=total, backfill_done=done)
     pause = 1.0 / BACKFILL_PER_SECOND
-    for appointment in appointments.iterator():
-        for attempt in range(BACKFILL_RETRIES):
-            started = time.monotonic()
-            try:
-                push_appointment(connection, appointment, calendar)
-                break
-            except TryLater as trouble:
-                note_error(connection, str(trouble))
-                # Exponential backoff with full jitter: never a tight loop on rate limits.
-                sleep(random.uniform(0, min(60.0, 2.0 ** (attempt + 1))))
-            finally:
-                spent = time.monotonic() - started
-                if spent < pause:
-                    sleep(pause - spent)
-        else:
-            raise TryLater("Google kept refusing; the backfill will resume.")
-        if connection.state != ConnectionState.ACTIVE:
-            return done
-        done += 1
-        if done % 10 == 0 or done == total:
-            manager.filter(pk=connection.pk).update(backfill_done=done)
+    try:
+        for appointment in waiting:
+            _push_patiently(connection, appointment, calendar, pause, sleep)
+            if connection.state != ConnectionState.ACTIVE:
+                return done
+            done += 1
+            if done % 10 == 0:
+                manager.filter(pk=connection.pk).update(
+                    backfill_done=done, backfill_claimed_until=timezone.now() + BACKFILL_LEASE
+                )
+    finally:
+        manager.filter(pk=connection.pk).update(backfill_done=done, backfill_claimed_until=None)
     return done
+
+
+def _push_patiently(
+    connection: CalendarConnection,
+    appointment: Appointment,
+    calendar: GoogleCalendar,
+    pause: float,
+    sleep: Callable[[float], None],
+) -> None:
+    """One write, paced under the quota; rate limits waited out with backoff and full jitter."""
+    for attempt in range(BACKFILL_RETRIES):
+        started = time.monotonic()
+        try:
+            push_appointment(connection, appointment, calendar)
+            return
+        except TryLater as trouble:
+            note_error(connection, str(trouble))
+            # Exponential backoff with full jitter: never a tight loop on rate limits.
+            sleep(random.uniform(0, min(60.0, 2.0 ** (attempt + 1))))
+        finally:
+            spent = time.monotonic() - started
+            if spent < pause:
+                sleep(pause - spent)
+    raise TryLater("Google kept refusing; the backfill will resume.")
 
 
 def webhook_address() -> str:
@@ -160,7 +201,12 @@ def open_channel(connection: CalendarConnection, calendar: GoogleCalendar) -> No
             logger.info("stopping channel of connection %s: %s", connection.pk, trouble)
 
 
-def start(connection: CalendarConnection, calendar: GoogleCalendar | None = None) -> None:
+def start(
+    connection: CalendarConnection,
+    calendar: GoogleCalendar | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
     """A connection just became active: calendar, first sync, channel, then the backfill."""
     calendar = calendar or provider_for(connection)
     try:
@@ -177,7 +223,7 @@ def start(connection: CalendarConnection, calendar: GoogleCalendar | None = None
         calendar.calendar_id = connection.calendar_id
         run_pull(connection.pk, calendar=calendar)
         open_channel(connection, calendar)
-        backfill(connection, calendar)
+        backfill(connection, calendar, sleep=sleep)
     except Broken as trouble:
         mark_broken(connection, str(trouble))
 

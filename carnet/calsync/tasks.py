@@ -31,6 +31,21 @@ def start(connection_id: int) -> None:
 
 
 @task()
+def backfill(connection_id: int) -> int:
+    """Go on with a backfill that did not finish (a worker died, Google refused too long)."""
+    connection = (
+        CalendarConnection.objects.with_scopes_disabled()
+        .select_related("practice", "practitioner")
+        .filter(pk=connection_id, state=ConnectionState.ACTIVE)
+        .exclude(calendar_id="")
+        .first()
+    )
+    if connection is None:
+        return 0
+    return sync.backfill(connection, provider_for(connection))
+
+
+@task()
 def remove_events(connection_id: int) -> int:
     """After a disconnection the user asked for: remove what Carnet put in Google, then revoke."""
     connection = (
@@ -46,7 +61,8 @@ def remove_events(connection_id: int) -> int:
 
 
 def poll() -> int:
-    """Every minute: pull every active connection (push may be lost) and renew channels."""
+    """Every minute: pull every active connection (push may be lost), renew channels, and
+    restart a backfill that stopped before the end."""
     now = timezone.now()
     active = CalendarConnection.objects.with_scopes_disabled().filter(state=ConnectionState.ACTIVE)
     count = 0
@@ -55,5 +71,10 @@ def poll() -> int:
         if connection.channel_id and expires and expires - now < sync.CHANNEL_RENEW_BEFORE:
             sync.open_channel(connection, provider_for(connection))
         pull.enqueue(connection.pk)
+        claimed = connection.backfill_claimed_until
+        if connection.backfill_done < connection.backfill_total and (
+            claimed is None or claimed < now
+        ):
+            backfill.enqueue(connection.pk)
         count += 1
     return count

@@ -77,7 +77,7 @@ class Clinic:
 
 @pytest.fixture
 def clinic(db: None) -> Clinic:
-    practice = factories.practice()
+    practice = factories.practice(language="en")  # pages and messages read in English
     center = factories.center(practice)
     doctor = factories.practitioner(practice, sync_by_default=True)
     factories.weekly_hours(doctor, center)

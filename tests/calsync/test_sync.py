@@ -350,12 +350,25 @@ def test_rate_limits_during_the_backfill_are_waited_out(
     for i in range(4):
         book(clinic, next_monday(time(9)) + timedelta(minutes=30 * i))
     connection = connect(google, clinic)
-    calendar = provider_for(connection)
-    sync.start(connection, calendar)  # calendar, channel, backfill of 4
     google.faults.add(
-        Fault(status=403, reason="rateLimitExceeded", count=3, path="/events", method="PUT")
+        Fault(status=403, reason="rateLimitExceeded", count=3, path=r"/events$", method="POST")
     )
     naps: list[float] = []
-    CalendarConnection.objects.filter(pk=connection.pk).update(backfill_done=0)
-    assert sync.backfill(connection, calendar, sleep=naps.append) == 4
+    sync.start(connection, sleep=naps.append)  # calendar, channel, backfill of 4
+    connection.refresh_from_db()
+    assert (connection.backfill_done, connection.backfill_total) == (4, 4)
     assert len(google_events(google, connection)) == 4
+    waits = [nap for nap in naps if nap > 1.0 / sync.BACKFILL_PER_SECOND]
+    assert len(waits) <= 3  # one back-off per refusal, no tight loop
+    assert "rateLimitExceeded" in connection.last_error
+
+
+def test_a_backfill_goes_on_where_it_stopped(
+    google: GoogleCalendarEmulator, clinic: Clinic
+) -> None:
+    for i in range(5):
+        book(clinic, next_monday(time(9)) + timedelta(minutes=30 * i))
+    connection = started(google, clinic)
+    before = len(google.app.log)
+    assert sync.backfill(connection, provider_for(connection)) == 5
+    assert len(google.app.log) == before  # nothing sent again: all there at their version
