@@ -28,7 +28,12 @@ from carnet.practices import policy
 from carnet.practices.models import Membership
 from carnet.scheduling import booking
 from carnet.scheduling.errors import InvalidRange, WrongPractice
-from carnet.scheduling.models import Appointment, AppointmentStatus, Practitioner
+from carnet.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    Practitioner,
+)
 
 router = Router(tags=["appointments"])
 
@@ -96,8 +101,12 @@ class RangeQuery(Schema):
 
 
 def appointment_out(
-    appointment: Appointment, result: booking.BookingResult | None = None
+    appointment: Appointment,
+    membership: Membership,
+    result: booking.BookingResult | None = None,
 ) -> dict[str, Any]:
+    """An appointment as the API shows it. Private notes only to those who may change it: a
+    colleague reading the agenda does not read another practitioner's clinical notes."""
     kind = appointment.appointment_type
     return {
         "public_id": appointment.public_id,
@@ -115,7 +124,9 @@ def appointment_out(
         "allow_overlap": appointment.allow_overlap,
         "sms_reminder": appointment.sms_reminder,
         "sync_external": appointment.sync_external,
-        "notes": appointment.notes,
+        "notes": (
+            appointment.notes if policy.can_change_appointment(membership, appointment) else ""
+        ),
         "warnings": [
             {"code": warning.code, "message": str(warning.message)}
             for warning in (result.warnings if result else ())
@@ -149,8 +160,11 @@ def _check_overlap_right(membership: Membership, allow_overlap: bool) -> None:
 
 
 def _managed_practitioner(membership: Membership, practitioner_id: int) -> Practitioner:
-    """A practitioner whose agenda the member may change; others read as unknown ids."""
-    found = policy.managed_practitioners(membership).filter(pk=practitioner_id).first()
+    """A practitioner whose agenda the member may change, still practising; others read as
+    unknown ids (the page offers only active ones too)."""
+    found = (
+        policy.managed_practitioners(membership).filter(pk=practitioner_id, is_active=True).first()
+    )
     if found is None:
         raise invalid("practitioner_id", str(WrongPractice("practitioner")), "wrong_practice")
     return found
@@ -174,7 +188,7 @@ def list_appointments(request: Any, practice_slug: Path[str], filters: Query[Ran
         found = found.filter(practitioner_id__in=filters.practitioner)
     if not filters.include_cancelled:
         found = found.exclude(status=AppointmentStatus.CANCELLED)
-    return [appointment_out(appointment) for appointment in found]
+    return [appointment_out(appointment, membership) for appointment in found]
 
 
 @router.get("/appointments/{public_id}", response={200: AppointmentOut, **ERRORS})
@@ -186,7 +200,7 @@ def get_appointment(request: Any, practice_slug: Path[str], public_id: UUID) -> 
         ),
         public_id=public_id,
     )
-    return appointment_out(appointment)
+    return appointment_out(appointment, membership)
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS})
@@ -215,6 +229,13 @@ def create_appointment(request: Any, practice_slug: Path[str], data: Appointment
     patient = Patient.objects.filter(practice=member_req.practice, pk=data.patient_id).first()
     if patient is None or not policy.can_book_patient(membership, patient):
         raise invalid("patient_id", str(WrongPractice("patient")), "wrong_practice")
+    retired = AppointmentType.objects.filter(
+        practice=member_req.practice, pk=data.appointment_type_id, is_active=False
+    )
+    if retired.exists():
+        raise invalid(
+            "appointment_type_id", _("This appointment type is no longer offered."), "retired"
+        )
     result = booking.book(
         member_req.practice,
         appointment_type=data.appointment_type_id,
@@ -230,7 +251,12 @@ def create_appointment(request: Any, practice_slug: Path[str], data: Appointment
         sync_external=data.sync_external,
         target_calendar=data.target_calendar,
     )
-    return Status(201, appointment_out(_with_relations().get(pk=result.appointment.pk), result))
+    return Status(
+        201,
+        appointment_out(
+            _with_relations().get(pk=result.appointment.pk), member_req.membership, result
+        ),
+    )
 
 
 @router.post("/appointments/{public_id}/move", response={200: AppointmentOut, **ERRORS})
@@ -257,7 +283,9 @@ def move_appointment(request: Any, practice_slug: Path[str], public_id: UUID, da
         actor=request.user,
         allow_overlap=data.allow_overlap,
     )
-    return appointment_out(_with_relations().get(pk=result.appointment.pk), result)
+    return appointment_out(
+        _with_relations().get(pk=result.appointment.pk), member_req.membership, result
+    )
 
 
 @router.post("/appointments/{public_id}/cancel", response={200: AppointmentOut, **ERRORS})
@@ -273,4 +301,6 @@ def cancel_appointment(
         actor=request.user,
         reason=data.reason if data else "",
     )
-    return appointment_out(_with_relations().get(pk=result.appointment.pk), result)
+    return appointment_out(
+        _with_relations().get(pk=result.appointment.pk), member_req.membership, result
+    )

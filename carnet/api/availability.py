@@ -70,7 +70,7 @@ def availability(request: Any, practice_slug: Path[str], filters: Query[Availabi
     center = None
     if filters.center is not None:
         center = Center.objects.filter(practice=practice, pk=filters.center).first()
-        if center is None:
+        if center is None or not policy.reach(membership).in_centers(center.pk):
             raise invalid("center", str(WrongPractice("center")), "wrong_practice")
     found = available_slots(
         practice,

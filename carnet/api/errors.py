@@ -120,6 +120,14 @@ def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResp
     return api.create_response(request, refusal_body(detail, code), status=exc.status_code)
 
 
+def _out_of_range(request: HttpRequest, exc: OverflowError, api: NinjaAPI) -> HttpResponse:
+    """A date in year 1 or 9999, an id past 2**63: Python or the database cannot count that far.
+
+    Whatever the route, the answer is a 422 naming the problem, never a 500."""
+    detail = _("A date or a number is out of the range Carnet handles.")
+    return api.create_response(request, refusal_body(detail, "out_of_range"), status=422)
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (more specific classes win, as in ninja)."""
     handlers: list[tuple[type[Exception], Any]] = [
@@ -129,6 +137,7 @@ def install(api: NinjaAPI) -> None:
         (ApiRefusal, _refusal),
         (Http404, _not_found),
         (HttpError, _http_error),
+        (OverflowError, _out_of_range),
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, partial(handler, api=api))

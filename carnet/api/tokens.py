@@ -91,7 +91,11 @@ def member_for_bearer(request: HttpRequest, token: str) -> BearerResult:
     with scopes_disabled():  # finding the tenant is the one query that precedes its scope
         row = (
             ApiToken.objects.select_related("membership__practice", "membership__user")
-            .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+            .filter(
+                token_hash=hash_token(token),
+                revoked_at__isnull=True,
+                membership__user__is_active=True,  # a deactivated account's tokens stop too
+            )
             .first()
         )
         if row is not None:

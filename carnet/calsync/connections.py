@@ -54,21 +54,24 @@ def provider_for(connection: CalendarConnection) -> GoogleCalendar:
 def mark_broken(connection: CalendarConnection, reason: str) -> bool:
     """Stop syncing this connection; True the first time (when people must be told)."""
     now = timezone.now()
+    # Only a connection still in use breaks: a task finishing after a disconnection must not
+    # bring the revoked row back (nor tell anyone).
+    live = CalendarConnection.objects.with_scopes_disabled().filter(
+        pk=connection.pk, state__in=[ConnectionState.PENDING, ConnectionState.ACTIVE]
+    )
     with transaction.atomic():
-        first = (
-            CalendarConnection.objects.with_scopes_disabled()
-            .filter(pk=connection.pk, broken_notified_at__isnull=True)
-            .update(
-                state=ConnectionState.BROKEN,
-                last_error=reason,
-                last_error_at=now,
-                broken_notified_at=now,
-            )
+        first = live.filter(broken_notified_at__isnull=True).update(
+            state=ConnectionState.BROKEN,
+            last_error=reason,
+            last_error_at=now,
+            broken_notified_at=now,
         )
         if not first:
-            CalendarConnection.objects.with_scopes_disabled().filter(pk=connection.pk).update(
+            changed = live.update(
                 state=ConnectionState.BROKEN, last_error=reason, last_error_at=now
             )
+            if not changed:
+                return False
     connection.state = ConnectionState.BROKEN
     logger.warning("calendar connection %s broken: %s", connection.pk, reason)
     if first:
@@ -91,7 +94,19 @@ def revoke(connection: CalendarConnection) -> None:
     from carnet.calsync import oauth
     from carnet.calsync.secrets import TokenUnreadable
 
-    if connection.refresh_token:
+    # Google withdraws the whole grant of an account for Carnet: not while another live
+    # connection (another agenda, another practice) still uses that account.
+    shared = (
+        CalendarConnection.objects.with_scopes_disabled()
+        .filter(
+            account_email=connection.account_email,
+            state__in=[ConnectionState.PENDING, ConnectionState.ACTIVE, ConnectionState.BROKEN],
+        )
+        .exclude(pk=connection.pk)
+        .exclude(account_email="")
+        .exists()
+    )
+    if connection.refresh_token and not shared:
         try:
             oauth.revoke(unseal(connection.refresh_token))
         except TokenUnreadable:  # keys changed: the token is useless to anyone now

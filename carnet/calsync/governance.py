@@ -43,6 +43,7 @@ class Action:
     DISCONNECTED = "calendar.disconnected"
     CHOICES = "calendar.choices"
     BROKEN = "calendar.broken"
+    CALENDAR_CHOSEN = "calendar.chosen"
 
 
 def audit(
@@ -167,6 +168,14 @@ def check_decision(connection: CalendarConnection, current: Center | None) -> Re
     """The seed's rule: a request is decided from the center it was made from."""
     if connection.state != ConnectionState.PENDING:
         return Refusal(_("This connection is no longer waiting for a decision."))
+    if connection.awaits_calendar_choice:
+        # Not asked before the pick (existing_calendar.py); refused here all the same.
+        return Refusal(
+            _(
+                "The requester has not chosen yet which of their Google calendars Carnet writes "
+                "to: it can be approved once they have."
+            )
+        )
     wanted = connection.center
     if wanted is None or (current is not None and current.pk == wanted.pk):
         return None

@@ -82,7 +82,8 @@ class CalendarConnection(models.Model):
     account_email = models.EmailField(_("account"), blank=True)
     calendar_id = models.CharField(_("calendar"), max_length=1024, blank=True)
     calendar_name = models.CharField(_("calendar name"), max_length=255, blank=True)
-    # True when Carnet created the calendar ("Carnet - <name>", scope calendar.app.created).
+    # True when Carnet created the calendar ("Carnet - <name>", scope calendar.app.created);
+    # False when the member chose one of their existing calendars (broad `calendar` scope).
     calendar_created = models.BooleanField(default=True)
     scope = models.CharField(max_length=255, blank=True)
     refresh_token = models.TextField(blank=True)  # sealed
@@ -133,6 +134,16 @@ class CalendarConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} – {self.practitioner_id}"
+
+    @property
+    def awaits_calendar_choice(self) -> bool:
+        """Made for one of the account's existing calendars, which the member has not picked
+        yet: nothing syncs and no admin is asked before (`carnet.calsync.existing_calendar`)."""
+        return (
+            not self.calendar_created
+            and not self.calendar_id
+            and self.state in (ConnectionState.PENDING, ConnectionState.ACTIVE)
+        )
 
     @property
     def key(self) -> str:

@@ -4,6 +4,9 @@ Through google-auth-oauthlib's `Flow` (Google's own library), with the endpoints
 so the emulator can stand in. The scopes are the narrowest that work: `calendar.app.created`
 (Carnet creates a dedicated "Carnet - <name>" calendar and can touch nothing else of the
 account) and `openid email`, whose ID token names the account (one Google account, one agenda).
+Only a member who chooses to write into one of their existing calendars is asked for the broad
+`calendar` scope instead (`EXISTING_CALENDAR_SCOPES`): nothing narrower can list calendars and
+write events in one Carnet did not create.
 PKCE is used; the verifier and the request wait in the user's session, keyed by the `state`.
 """
 
@@ -20,9 +23,11 @@ from typing import Any
 from django.conf import settings
 from google_auth_oauthlib.flow import Flow
 
-from carnet.calsync.google.client import APP_CREATED_SCOPE
+from carnet.calsync.google.client import APP_CREATED_SCOPE, FULL_SCOPE
 
-SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email", APP_CREATED_SCOPE]
+IDENTITY_SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
+SCOPES = [*IDENTITY_SCOPES, APP_CREATED_SCOPE]
+EXISTING_CALENDAR_SCOPES = [*IDENTITY_SCOPES, FULL_SCOPE]
 SESSION_KEY = "calsync_oauth"
 
 if not settings.SECURE:
@@ -39,7 +44,11 @@ def redirect_uri() -> str:
     return f"{settings.SITE_URL}{reverse('calsync:google_callback')}"
 
 
-def _flow(state: str | None = None, code_verifier: str | None = None) -> Flow:
+def _flow(
+    state: str | None = None,
+    code_verifier: str | None = None,
+    scopes: list[str] | None = None,
+) -> Flow:
     config = {
         "web": {
             "client_id": settings.GOOGLE_CLIENT_ID,
@@ -48,7 +57,9 @@ def _flow(state: str | None = None, code_verifier: str | None = None) -> Flow:
             "token_uri": settings.GOOGLE_OAUTH_TOKEN_URL,
         }
     }
-    flow = Flow.from_client_config(config, scopes=SCOPES, state=state, code_verifier=code_verifier)
+    flow = Flow.from_client_config(
+        config, scopes=scopes or SCOPES, state=state, code_verifier=code_verifier
+    )
     flow.redirect_uri = redirect_uri()
     return flow
 
@@ -60,8 +71,9 @@ class Authorization:
     code_verifier: str
 
 
-def begin(login_hint: str = "") -> Authorization:
-    flow = _flow()
+def begin(login_hint: str = "", scopes: list[str] | None = None) -> Authorization:
+    """Where to send the browser for consent: `SCOPES` unless told (`EXISTING_CALENDAR_SCOPES`)."""
+    flow = _flow(scopes=scopes)
     extra: dict[str, str] = {"prompt": "consent", "include_granted_scopes": "true"}
     if login_hint:
         extra["login_hint"] = login_hint
@@ -82,27 +94,36 @@ class GrantRefused(Exception):
     """The user said no, or Google's answer lacks what sync needs (refresh token, scope)."""
 
 
-def finish(*, state: str, code_verifier: str, authorization_response: str) -> Granted:
-    flow = _flow(state=state, code_verifier=code_verifier or None)
+def finish(
+    *,
+    state: str,
+    code_verifier: str,
+    authorization_response: str,
+    scopes: list[str] | None = None,
+) -> Granted:
+    flow = _flow(state=state, code_verifier=code_verifier or None, scopes=scopes)
     try:
         token: dict[str, Any] = flow.fetch_token(authorization_response=authorization_response)
     except Exception as error:  # oauthlib raises many kinds; all mean "not connected"
         raise GrantRefused(str(error.__class__.__name__)) from None
-    scopes = (
+    granted = (
         " ".join(token.get("scope") or [])
         if isinstance(token.get("scope"), list)
         else str(token.get("scope") or "")
     )
     if not token.get("refresh_token"):
         raise GrantRefused("no refresh token")
-    if APP_CREATED_SCOPE not in scopes.split() and "auth/calendar" not in scopes:
+    # The full scope serves either choice; the narrow one only the calendar Carnet creates
+    # (Google's consent screen lets the user untick a scope).
+    enough = {FULL_SCOPE} if FULL_SCOPE in (scopes or SCOPES) else {FULL_SCOPE, APP_CREATED_SCOPE}
+    if not enough & set(granted.split()):
         raise GrantRefused("calendar access was not granted")
     expires_at = token.get("expires_at")
     return Granted(
         access_token=str(token["access_token"]),
         refresh_token=str(token["refresh_token"]),
         expires_at=datetime.fromtimestamp(float(expires_at), tz=UTC) if expires_at else None,
-        scopes=scopes,
+        scopes=granted,
         account_email=_email(token.get("id_token")),
     )
 
@@ -120,7 +141,9 @@ def _email(id_token: Any) -> str:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except ValueError:
         return ""
-    email = claims.get("email") if isinstance(claims, dict) else None
+    if not isinstance(claims, dict) or claims.get("email_verified") is False:
+        return ""  # an address Google did not verify names no one
+    email = claims.get("email")
     return str(email).lower() if isinstance(email, str) else ""
 
 

@@ -134,6 +134,17 @@ def _apply_to_appointment(
     link = RemoteEvent.objects.filter(connection=connection, remote_id=event.id).first()
     if link is not None and event.etag and event.etag == link.etag:
         return  # our own write coming back
+    if link is not None and link.gone and event.cancelled:
+        return  # our own deletion coming back
+    if appointment.practitioner_id != connection.practitioner_id:
+        # Not this agenda's (moved to a colleague, whose calendar shows it): this calendar's
+        # copy is ours to remove, never a reason to move or cancel the appointment.
+        if link is not None:
+            link.gone = event.cancelled
+            link.save(update_fields=["gone"])
+        if not event.cancelled:
+            push_appointment(connection, appointment, calendar)  # deletes it here
+        return
     if appointment.status == AppointmentStatus.CANCELLED or not appointment.sync_external:
         if link is not None:
             link.gone = event.cancelled

@@ -26,17 +26,17 @@ from django.utils import timezone
 from carnet.calsync.connections import mark_broken, note_error, provider_for
 from carnet.calsync.google.client import GoogleCalendar
 from carnet.calsync.google.errors import Broken, Gone, GoogleTrouble, TryLater
-from carnet.calsync.models import CalendarConnection, ConnectionState, RemoteEvent
+from carnet.calsync.models import LIVE_STATES, CalendarConnection, ConnectionState, RemoteEvent
 from carnet.calsync.pull import Pulled, pull
 from carnet.calsync.push import push_appointment
 from carnet.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
 
-PULL_LEASE = timedelta(minutes=2)
-# Google's default per-user quota is 600 requests a minute; the backfill stays under it (540),
+PULL_LEASE = timedelta(minutes=10)
+# Google's default per-user quota is 600 requests a minute; the backfill stays under it (480),
 # leaving room for the pulls and pushes of the same account meanwhile.
-BACKFILL_PER_SECOND = 9.0
+BACKFILL_PER_SECOND = 8.0
 BACKFILL_LEASE = timedelta(minutes=5)
 BACKFILL_RETRIES = 6
 CHANNEL_TTL = timedelta(days=7)
@@ -44,22 +44,26 @@ CHANNEL_TTL = timedelta(days=7)
 CHANNEL_RENEW_BEFORE = timedelta(days=1)
 
 
-def claim_pull(connection_id: int, now: datetime) -> bool:
-    """True if this caller now owns the pull; else a running pull is asked to go again."""
+def claim_pull(connection_id: int, now: datetime) -> datetime | None:
+    """The lease's end if this caller now owns the pull; else a running pull is asked to go
+    again (None)."""
     manager = CalendarConnection.objects.with_scopes_disabled()
     free = Q(pull_claimed_until__isnull=True) | Q(pull_claimed_until__lt=now)
+    until = now + PULL_LEASE
     claimed = manager.filter(free, pk=connection_id, state=ConnectionState.ACTIVE).update(
-        pull_claimed_until=now + PULL_LEASE, pull_requested=False
+        pull_claimed_until=until, pull_requested=False
     )
     if not claimed:
         manager.filter(pk=connection_id).update(pull_requested=True)
-    return bool(claimed)
+        return None
+    return until
 
 
 def run_pull(connection_id: int, *, calendar: GoogleCalendar | None = None) -> Pulled | None:
     """Pull this connection's changes, again while notifications kept arriving meanwhile."""
     manager = CalendarConnection.objects.with_scopes_disabled()
-    if not claim_pull(connection_id, timezone.now()):
+    lease = claim_pull(connection_id, timezone.now())
+    if lease is None:
         return None
     result = Pulled()
     try:
@@ -77,7 +81,8 @@ def run_pull(connection_id: int, *, calendar: GoogleCalendar | None = None) -> P
         note_error(manager.get(pk=connection_id), str(trouble))
         raise
     finally:
-        manager.filter(pk=connection_id).update(pull_claimed_until=None)
+        # Released only if still ours (a pull that outlived its lease must not free another's).
+        manager.filter(pk=connection_id, pull_claimed_until=lease).update(pull_claimed_until=None)
     return result
 
 
@@ -207,12 +212,21 @@ def start(
     *,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """A connection just became active: calendar, first sync, channel, then the backfill."""
+    """A connection just became active: calendar, first sync, backfill, then the channel.
+
+    Carnet makes (or finds again) its dedicated calendar only when it is to create one
+    (`calendar_created`); a connection to one of the account's existing calendars waits until
+    the member picked it (`carnet.calsync.existing_calendar`) and never creates any.
+    """
+    if not connection.calendar_created and not connection.calendar_id:
+        return  # one of the account's calendars, not picked yet
     calendar = calendar or provider_for(connection)
     try:
-        if not connection.calendar_id:
+        if connection.calendar_created and not connection.calendar_id:
             _reuse_calendar(connection, calendar)
-        if not connection.calendar_id:
+        elif not connection.calendar_created:
+            _reuse_mapping(connection)
+        if connection.calendar_created and not connection.calendar_id:
             name = f"Carnet - {connection.practitioner.display_name}"
             calendar_id = calendar.create_calendar(name, connection.practice.time_zone)
             connection.calendar_id = calendar_id
@@ -222,10 +236,15 @@ def start(
             )
         calendar.calendar_id = connection.calendar_id
         run_pull(connection.pk, calendar=calendar)
-        open_channel(connection, calendar)
         backfill(connection, calendar, sleep=sleep)
+        # Watched only now: Google notifies every write, the backfill's own included, and each
+        # notification costs a pull. Changes made in Google meanwhile wait in the sync token.
+        open_channel(connection, calendar)
     except Broken as trouble:
         mark_broken(connection, str(trouble))
+    except TryLater as trouble:
+        # The minute's poll starts it again (`tasks.poll`): no calendar or no channel yet.
+        note_error(connection, str(trouble))
 
 
 def _reuse_calendar(connection: CalendarConnection, calendar: GoogleCalendar) -> None:
@@ -261,6 +280,29 @@ def _reuse_calendar(connection: CalendarConnection, calendar: GoogleCalendar) ->
     CalendarConnection.objects.with_scopes_disabled().filter(pk=connection.pk).update(
         calendar_id=earlier.calendar_id, calendar_name=earlier.calendar_name
     )
+    _carry_over_mapping(earlier, connection)
+
+
+def _reuse_mapping(connection: CalendarConnection) -> None:
+    """Connecting again to the same existing calendar: the earlier connection's mapping, so
+    the events the user made there find the personal events they already became."""
+    earlier = (
+        CalendarConnection.objects.with_scopes_disabled()
+        .filter(
+            practitioner_id=connection.practitioner_id,
+            account_email=connection.account_email,
+            state=ConnectionState.REVOKED,
+            calendar_id=connection.calendar_id,
+        )
+        .exclude(pk=connection.pk)
+        .order_by("-pk")
+        .first()
+    )
+    if earlier is not None:
+        _carry_over_mapping(earlier, connection)
+
+
+def _carry_over_mapping(earlier: CalendarConnection, connection: CalendarConnection) -> None:
     mapping = RemoteEvent.objects.with_scopes_disabled()
     known = set(mapping.filter(connection=connection).values_list("remote_id", flat=True))
     mapping.bulk_create(
@@ -283,6 +325,14 @@ def remove_events(connection: CalendarConnection, calendar: GoogleCalendar) -> i
     if connection.channel_id:
         with contextlib.suppress(GoogleTrouble):
             calendar.stop(connection.channel_id, connection.channel_resource_id)
+    shared = (
+        CalendarConnection.objects.with_scopes_disabled()
+        .filter(calendar_id=connection.calendar_id, state__in=[s.value for s in LIVE_STATES])
+        .exclude(pk=connection.pk)
+        .exists()
+    )
+    if shared:
+        return 0  # connected again meanwhile, to the same calendar: it is in use
     if connection.calendar_created and connection.calendar_id:
         with contextlib.suppress(Gone):
             calendar.delete_calendar()

@@ -32,16 +32,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_scopes import scope, scopes_disabled
 
-from carnet.calsync import governance, oauth, tasks
-from carnet.calsync.connections import revoke
-from carnet.calsync.forms import ChoicesForm, ConnectForm
+from carnet.calsync import existing_calendar, governance, oauth, tasks
+from carnet.calsync.connections import provider_for, revoke
+from carnet.calsync.forms import CalendarChoice, ChoicesForm, ConnectForm, PickCalendarForm
+from carnet.calsync.google.errors import GoogleTrouble
 from carnet.calsync.models import (
     LIVE_STATES,
     CalendarConnection,
     ConnectionState,
     SyncConflict,
 )
-from carnet.calsync.secrets import seal
+from carnet.calsync.secrets import TokenUnreadable, seal
 from carnet.practices import policy
 from carnet.practices.current_center import current_center, set_current_center, working_centers
 from carnet.practices.models import Center, Membership
@@ -79,7 +80,10 @@ def calendar_sync(request: PracticeRequest) -> HttpResponse:
         center = form.cleaned_data.get("center") or here
         if center is not None:
             set_current_center(request, center)
-        authorization = oauth.begin()
+        existing = form.cleaned_data.get("calendar") == CalendarChoice.EXISTING
+        authorization = oauth.begin(
+            scopes=oauth.EXISTING_CALENDAR_SCOPES if existing else oauth.SCOPES
+        )
         waiting: dict[str, Any] = request.session.get(oauth.SESSION_KEY, {})
         waiting = dict(list(waiting.items())[-4:])  # a few tabs at most
         waiting[authorization.state] = {
@@ -89,6 +93,7 @@ def calendar_sync(request: PracticeRequest) -> HttpResponse:
             "privacy": form.cleaned_data["privacy"],
             "center": center.pk if center is not None else None,
             "verifier": authorization.code_verifier,
+            "existing_calendar": existing,
         }
         request.session[oauth.SESSION_KEY] = waiting
         return redirect(authorization.url)
@@ -186,6 +191,57 @@ def disconnect(request: PracticeRequest, connection_id: int) -> HttpResponse:
     return redirect("calendar_sync:page", practice_slug=request.practice.slug)
 
 
+@require_http_methods(["GET", "POST"])
+def pick_calendar(request: PracticeRequest, connection_id: int) -> HttpResponse:
+    """Which of the account's existing calendars Carnet writes to, listed by Google just now."""
+    connection = _managed_connection(request, connection_id)  # 404 before anything else
+    if not connection.awaits_calendar_choice:
+        return redirect("calendar_sync:page", practice_slug=request.practice.slug)
+    try:
+        calendars = existing_calendar.writable_calendars(provider_for(connection))
+    except (GoogleTrouble, TokenUnreadable) as trouble:
+        logger.info("listing the calendars of connection %s: %s", connection.pk, trouble)
+        return render(
+            request,
+            "calsync/pick_calendar.html",
+            {"practice": request.practice, "connection": connection, "unreachable": True},
+            status=503 if request.method == "POST" else 200,
+        )
+    form = PickCalendarForm(request.POST or None, calendars=calendars)
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            entry = next(e for e in calendars if e.id == form.cleaned_data["calendar_id"])
+            here = current_center(request)
+            if not existing_calendar.choose(connection, entry, request.membership, here):
+                messages.error(request, _("This connection no longer waits for a calendar."))
+            elif connection.state == ConnectionState.ACTIVE:
+                messages.success(
+                    request,
+                    _("Carnet now sends the appointments to %(calendar)s.")
+                    % {"calendar": entry.summary},
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Calendar chosen: %(calendar)s. Syncing starts once an admin of the "
+                        "practice approves it."
+                    )
+                    % {"calendar": entry.summary},
+                )
+            return redirect("calendar_sync:page", practice_slug=request.practice.slug)
+    else:
+        status = 200
+    return render(
+        request,
+        "calsync/pick_calendar.html",
+        {"practice": request.practice, "connection": connection, "form": form},
+        status=status,
+    )
+
+
 @login_required
 def google_callback(request: HttpRequest) -> HttpResponse:
     """Google sends the user back here with a code: the connection is made (or refused)."""
@@ -214,11 +270,13 @@ def google_callback(request: HttpRequest) -> HttpResponse:
     if request.GET.get("error"):
         messages.error(request, _("Google did not allow the connection. Nothing was changed."))
         return target
+    into_existing = bool(pending.get("existing_calendar"))
     try:
         granted = oauth.finish(
             state=state,
             code_verifier=pending.get("verifier", ""),
             authorization_response=request.build_absolute_uri(),
+            scopes=oauth.EXISTING_CALENDAR_SCOPES if into_existing else oauth.SCOPES,
         )
     except oauth.GrantRefused:
         messages.error(
@@ -247,6 +305,8 @@ def google_callback(request: HttpRequest) -> HttpResponse:
                     refresh_token=seal(granted.refresh_token),
                     access_token=seal(granted.access_token),
                     access_expires_at=granted.expires_at,
+                    # An existing calendar: none yet, the member picks it next.
+                    calendar_created=not into_existing,
                 )
                 governance.audit(
                     connection,
@@ -255,12 +315,13 @@ def google_callback(request: HttpRequest) -> HttpResponse:
                     center,
                     direction=connection.direction,
                     privacy=connection.privacy,
+                    **({"existing_calendar": True} if into_existing else {}),
                 )
-                if not admin:
+                if not admin and not into_existing:
                     governance.request_approval(connection)
         except IntegrityError:
             # A second tab, or a race, may have linked it since the check: name what is there.
-            oauth.revoke(granted.refresh_token)
+            # The grant is not revoked: Google would withdraw it from the live connection too.
             existing = existing or governance.existing_link(
                 practice.pk, practitioner.pk, granted.account_email
             )
@@ -272,6 +333,12 @@ def google_callback(request: HttpRequest) -> HttpResponse:
             else:
                 messages.error(request, _("This agenda could not be connected. Try again."))
             return target
+    if into_existing:
+        # Nothing starts and no admin is asked before the pick (existing_calendar.py).
+        messages.success(request, _("Connected. Now choose the calendar Carnet writes to."))
+        return redirect(
+            "calendar_sync:pick_calendar", practice_slug=practice.slug, connection_id=connection.pk
+        )
     if admin:
         transaction.on_commit(lambda: tasks.start.enqueue(connection.pk))
         messages.success(
@@ -299,7 +366,9 @@ def google_notify(request: HttpRequest) -> HttpResponse:
         .only("pk", "channel_token")
         .first()
     )
-    if connection is None or not hmac.compare_digest(connection.channel_token, token):
+    if connection is None or not hmac.compare_digest(
+        connection.channel_token.encode(), token.encode("utf-8", "replace")
+    ):
         return HttpResponse(status=404)
     if request.headers.get("X-Goog-Resource-State") != "sync":
         tasks.pull.enqueue(connection.pk)

@@ -10,6 +10,7 @@ Links are validated against the practice by the forms' choices and, underneath, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -109,5 +110,27 @@ def remove_member(membership: Membership, actor: User | None) -> None:
     Practitioner.objects.filter(practice_id=membership.practice_id, user=membership.user).update(
         user=None
     )
+    _disconnect_their_calendars(membership)
     _audit(membership, actor, "member.removed", role=membership.role)
     membership.delete()
+
+
+def _disconnect_their_calendars(membership: Membership) -> None:
+    """Calendars a leaving member connected stop receiving the practice's patients' names.
+
+    An assistant may have linked a practitioner's agenda to their own Google account: once they
+    leave, nothing of the practice may reach that account any more. Revoked after the commit.
+    """
+    from carnet.calsync.connections import revoke
+    from carnet.calsync.models import LIVE_STATES, CalendarConnection, ConnectionState
+
+    theirs = list(
+        CalendarConnection.objects.filter(
+            practice_id=membership.practice_id,
+            requested_by_id=membership.user_id,
+            state__in=[state.value for state in LIVE_STATES],
+        )
+    )
+    for connection in theirs:
+        CalendarConnection.objects.filter(pk=connection.pk).update(state=ConnectionState.REVOKED)
+        transaction.on_commit(partial(revoke, connection))

@@ -11,10 +11,11 @@ the clocks skip is refused by the door, and shown beside the time field).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q, QuerySet
 from django.utils.formats import time_format
 from django.utils.functional import Promise
@@ -87,7 +88,13 @@ class AppointmentForm(forms.Form):
     )
     center = forms.ModelChoiceField(queryset=Center.objects.none(), label=_("Center"))
     date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        # Years the booking door handles (carnet.scheduling.inputs); beyond, dates overflow.
+        validators=[
+            MinValueValidator(date(1900, 1, 1)),
+            MaxValueValidator(date(8999, 12, 31)),
+        ],
     )
     time = forms.TimeField(
         label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -310,7 +317,8 @@ class ChangeAppointmentForm(AppointmentForm):
             "target_calendar": current.target_calendar,
             "notes": current.notes,
             "status": current.status,
-            "allow_overlap": current.allow_overlap,
+            # Overbooking is asked for again at each new place (the booking door's rule).
+            "allow_overlap": False,
         }
         super().__init__(*args, membership=membership, current=current, initial=initial, **kwargs)
         self.current = current

@@ -30,6 +30,7 @@ ACTIONS: dict[str, str | Promise] = {
     "calendar.disconnected": _("Disconnected a calendar"),
     "calendar.choices": _("Changed a calendar connection's direction or privacy"),
     "calendar.broken": _("Google stopped accepting a calendar connection"),
+    "calendar.chosen": _("Chose the existing Google calendar Carnet writes to"),
     "member.changed": _("Changed a member's role"),
     "member.removed": _("Removed a member"),
     "invitation.sent": _("Invited someone"),
@@ -47,8 +48,10 @@ FACTS: dict[str, str | Promise] = {
     "reason": _("Reason"),
     "direction": _("Changes made in Google"),
     "privacy": _("Appointment titles in Google"),
+    "calendar": _("Google calendar"),
+    "existing_calendar": _("Into an existing calendar"),
 }
-HIDDEN = {"practitioner_id", "center_id"}
+HIDDEN = {"practitioner_id", "center_id", "calendar_id"}
 
 
 def _facts(detail: Any) -> list[tuple[str | Promise, str]]:

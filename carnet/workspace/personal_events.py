@@ -277,10 +277,13 @@ def _named_occurrence(request: PracticeRequest, event: PersonalEvent) -> Occurre
         raise Http404 from None
     if original.tzinfo is None:
         raise Http404
-    original = original.astimezone(UTC)
-    excluded, _unread = read_exdates(event.exdates, event.zone)
-    if original in set(excluded) or not is_occurrence(event, original):
-        raise Http404
+    try:
+        original = original.astimezone(UTC)
+        excluded, _unread = read_exdates(event.exdates, event.zone)
+        if original in set(excluded) or not is_occurrence(event, original):
+            raise Http404
+    except OverflowError:  # year 1 or 9999: no series has an occurrence there
+        raise Http404 from None
     override = event.overrides.filter(recurrence_id=original).first()
     if override is not None:
         if override.cancelled or override.start is None or override.end is None:

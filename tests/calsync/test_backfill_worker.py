@@ -89,12 +89,14 @@ def test_a_backfill_cut_short_by_a_killed_worker_ends_with_each_appointment_once
     second = worker(google)
     try:
         assert wait_for(lambda: progress(connection) == (APPOINTMENTS, APPOINTMENTS), timeout=90)
+        assert wait_for(lambda: CalendarConnection.objects.get(pk=connection.pk).channel_id)
     finally:
         second.terminate()
         second.wait(timeout=30)
     huey.flush()
 
     connection.refresh_from_db()
+    assert connection.channel_id  # watched once the backfill ended
     calendar = google.store.calendars[connection.calendar_id]
     live = [record for record in calendar.events.values() if not record.cancelled]
     wanted = {event_id(a.public_id) for a in Appointment.objects.filter(practitioner=clinic.doctor)}

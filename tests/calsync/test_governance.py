@@ -337,7 +337,11 @@ def test_one_google_account_cannot_be_linked_to_two_agendas(
         f"{team.clinic.doctor.display_name}" in text
     )
     assert not CalendarConnection.objects.filter(practitioner=team.colleague).exists()
-    assert live_grants(google) == 1  # the access Google just granted was given back
+    # Not revoked: at Google, revoking withdraws the account's whole grant to Carnet, which
+    # would cut the agenda already linked to it.
+    assert live_grants(google) == 2
+    first = CalendarConnection.objects.get(practitioner=team.clinic.doctor)
+    assert first.state == ConnectionState.ACTIVE
     # Another account for the colleague is fine.
     with committed():
         connect_through_google(admin, team, team.colleague, account="other@example.com")

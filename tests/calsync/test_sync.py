@@ -16,6 +16,7 @@ from carnet.calsync import sync
 from carnet.calsync.connections import provider_for
 from carnet.calsync.consumer import handle
 from carnet.calsync.event_ids import event_id
+from carnet.calsync.google.errors import TryLater
 from carnet.calsync.models import CalendarConnection, ConflictKind, ConnectionState, SyncConflict
 from carnet.emulators.google_calendar import GoogleCalendarEmulator
 from carnet.emulators.google_calendar.faults import Fault
@@ -372,3 +373,96 @@ def test_a_backfill_goes_on_where_it_stopped(
     before = len(google.app.log)
     assert sync.backfill(connection, provider_for(connection)) == 5
     assert len(google.app.log) == before  # nothing sent again: all there at their version
+
+
+def test_a_series_split_in_google_becomes_two_series_in_carnet(
+    google: GoogleCalendarEmulator, clinic: Clinic
+) -> None:
+    """ "This and following events" in Google: the series ends early, a new one takes over."""
+    connection = started(google, clinic)
+    service = user_service(google)
+    start = next_monday(time(12, 0))
+    series = (
+        service.events()
+        .insert(
+            calendarId=connection.calendar_id,
+            body={
+                "summary": "Team lunch",
+                "start": {"dateTime": start.isoformat(), "timeZone": "Europe/Paris"},
+                "end": {
+                    "dateTime": (start + timedelta(hours=1)).isoformat(),
+                    "timeZone": "Europe/Paris",
+                },
+                "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=6"],
+            },
+        )
+        .execute()
+    )
+    sync.run_pull(connection.pk)
+    third = start + timedelta(weeks=2)
+    until = (third - timedelta(days=1)).astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    service.events().patch(
+        calendarId=connection.calendar_id,
+        eventId=series["id"],
+        body={"recurrence": [f"RRULE:FREQ=WEEKLY;UNTIL={until}"]},
+    ).execute()
+    later = third + timedelta(hours=1)
+    service.events().insert(
+        calendarId=connection.calendar_id,
+        body={
+            "summary": "Team lunch",
+            "start": {"dateTime": later.isoformat(), "timeZone": "Europe/Paris"},
+            "end": {
+                "dateTime": (later + timedelta(hours=1)).isoformat(),
+                "timeZone": "Europe/Paris",
+            },
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
+        },
+    ).execute()
+    sync.run_pull(connection.pk)
+    events = PersonalEvent.objects.filter(practitioner=clinic.doctor).order_by("start")
+    assert [e.start for e in events] == [start, later]
+    assert f"UNTIL={until}" in events[0].rrule
+    assert events[1].rrule == "FREQ=WEEKLY;COUNT=4"
+
+
+FAULTS = [
+    Fault(status=500, reason="backendError", count=1),
+    Fault(status=503, reason="backendError", count=1),
+    Fault(status=429, reason="rateLimitExceeded", count=1),
+    Fault(status=403, reason="rateLimitExceeded", count=1),
+    Fault(status=403, reason="userRateLimitExceeded", count=1),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f"{f.status}-{f.reason}")
+def test_a_passing_fault_loses_nothing_duplicates_nothing_cancels_nothing(
+    google: GoogleCalendarEmulator, clinic: Clinic, fault: Fault
+) -> None:
+    connection = started(google, clinic)
+    google.faults.add(Fault(**{**fault.as_json(), "path": r"/events$", "method": "POST"}))
+    result = booking.book(
+        clinic.practice,
+        appointment_type=clinic.kind,
+        patient=clinic.patient,
+        practitioner=clinic.doctor,
+        start=next_monday(time(9)),
+    )
+    with pytest.raises(TryLater):  # the outbox backs off and tries again
+        deliver(result)
+    deliver(result)
+    deliver(result)  # a retry after success changes nothing
+    [event] = google_events(google, connection)
+    assert event["id"] == event_id(result.appointment.public_id)
+
+    google.faults.add(Fault(**{**fault.as_json(), "path": r"/events$", "method": "GET"}))
+    user_service(google).events().delete(
+        calendarId=connection.calendar_id, eventId=event["id"]
+    ).execute()
+    with pytest.raises(TryLater):
+        sync.run_pull(connection.pk)
+    appointment = Appointment.objects.get(pk=result.appointment.pk)
+    assert appointment.status == AppointmentStatus.CONFIRMED  # not cancelled by an error
+    sync.run_pull(connection.pk)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED  # the deletion, once read

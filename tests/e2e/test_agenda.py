@@ -119,9 +119,8 @@ def test_the_agenda_books_moves_refuses_resizes_and_switches_views(
         eleven = box(page, "Bruno Petit")["y"]
         return eleven + ((hour - 11) * 60 + minute) * per_minute + 5
 
-    # Clicking an empty time opens the appointment form there (answered here by a stand-in:
-    # the form is tested on its own).
-    page.route("**/appointments/new/**", lambda route: route.fulfill(body="form", status=200))
+    # Clicking an empty time opens the appointment form there, filled in; booking from it
+    # puts the appointment in the agenda.
     with page.expect_navigation():
         page.mouse.click(middle, y_of(14))
     query = parse_qs(urlparse(page.url).query)
@@ -131,6 +130,21 @@ def test_the_agenda_books_moves_refuses_resizes_and_switches_views(
         "start": [f"{world.day.isoformat()}T14:00"],
         "center": [str(world.center.pk)],
     }
+    assert page.input_value("input[name=time]") == "14:00"
+    zoe = factories.patient(world.practice, first_name="Zoé", last_name="Lemaire")
+    page.fill("input[name=patient_q]", "Lemaire")
+    with page.expect_navigation():
+        page.press("input[name=patient_q]", "Enter")
+    page.select_option("select[name=patient]", str(zoe.pk))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Book the appointment").click()
+    booked = Appointment.objects.get(
+        practitioner=world.aubert, start=datetime.combine(world.day, time(14), world.practice.zone)
+    )
+    assert booked.patient_id == zoe.pk
+    page.goto(live_server.url + world.url("day"))
+    event(page, "Zoé Lemaire").wait_for()
+    booking.cancel(world.practice, booked)  # out of the way of what follows
     page.goto(live_server.url + world.url("day"))
     event(page, "Alice Durand").wait_for()
 

@@ -427,6 +427,12 @@ PARAMETERS: dict[str, Callable[[SmallPractice], dict[str, Any]]] = {
         "practice_slug": world.practice.slug,
         "connection_id": _calendar_connection(world).pk,
     },
+    # Leads to the sync page unless the connection waits for its calendar (checked in
+    # tests/e2e/test_existing_calendar.py with the emulator, which lists the calendars).
+    "calendar_sync:pick_calendar": lambda world: {
+        "practice_slug": world.practice.slug,
+        "connection_id": _calendar_connection(world).pk,
+    },
     "calendar_sync:health": lambda world: {
         "practice_slug": _calendar_connection(world).practice.slug
     },

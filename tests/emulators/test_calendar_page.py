@@ -60,12 +60,18 @@ def soon(days: int = 10) -> date:
 
 
 def request(
-    emulator: GoogleCalendarEmulator, method: str, path: str, fields: dict[str, str] | None = None
+    emulator: GoogleCalendarEmulator,
+    method: str,
+    path: str,
+    fields: dict[str, str] | None = None,
+    origin: str = "",
 ) -> tuple[int, dict[str, str], str]:
     connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=10)
     try:
         body = urllib.parse.urlencode(fields or {})
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if origin:
+            headers["Origin"] = origin
         connection.request(method, path, body=body if method == "POST" else None, headers=headers)
         answer = connection.getresponse()
         headers = {k.lower(): v for k, v in answer.getheaders()}
@@ -352,3 +358,18 @@ def test_bad_moves_and_unknown_things(
 
 def test_the_page_without_calendars(emulator: GoogleCalendarEmulator) -> None:
     assert "No calendar yet." in page_text(emulator)
+
+
+def test_another_website_cannot_post_the_pages_forms(
+    emulator: GoogleCalendarEmulator, service: Any, calendar_id: str
+) -> None:
+    version = emulator.store.version
+    fields = {"title": "Injected", "start": f"{soon()}T10:00", "end": f"{soon()}T11:00"}
+    status, _headers, _text = request(
+        emulator, "POST", events_url(calendar_id), fields, origin="https://evil.example"
+    )
+    assert status == 403
+    assert emulator.store.version == version
+    own = f"http://127.0.0.1:{emulator.port}"
+    status, _headers, _text = request(emulator, "POST", events_url(calendar_id), fields, origin=own)
+    assert status == 303

@@ -261,6 +261,8 @@ RULES: dict[str, Callable[[str, str], bool]] = {
     "calendar_sync:page": lambda role, target: True,
     "calendar_sync:choices": lambda role, target: role in ADMINS or target != "colleague",
     "calendar_sync:disconnect": lambda role, target: role in ADMINS or target != "colleague",
+    # Picking which existing Google calendar a connection writes to: as its choices.
+    "calendar_sync:pick_calendar": lambda role, target: role in ADMINS or target != "colleague",
     "calendar_sync:approval": lambda role, target: role in ADMINS,
     "calendar_sync:health": lambda role, target: role in ADMINS,
     "calendar_sync:center": lambda role, target: True,

@@ -491,9 +491,23 @@ def test_the_past_can_change_status_but_not_time(clinic: Clinic) -> None:
     ).appointment
     refused(InThePast, cancel, clinic.practice, past, channel=Channel.ONLINE, now=NOW)
     refused(InThePast, reschedule, clinic.practice, past, start=at(NOW.date(), 7), now=NOW)
+    # Its length can be corrected where it stands (the visit took 45 minutes), not online.
+    longer = reschedule(
+        clinic.practice, past, start=past.start, end=past.start + timedelta(minutes=45), now=NOW
+    ).appointment
+    assert longer.end - longer.start == timedelta(minutes=45)
+    refused(
+        InThePast,
+        reschedule,
+        clinic.practice,
+        past,
+        start=past.start,
+        channel=Channel.ONLINE,
+        now=NOW,
+    )
     set_status(clinic.practice, past, AppointmentStatus.NO_SHOW, actor=clinic.staff)
     past.refresh_from_db()
-    assert (past.status, past.sequence) == (AppointmentStatus.NO_SHOW, 1)
+    assert (past.status, past.sequence) == (AppointmentStatus.NO_SHOW, 2)
     cancel(clinic.practice, past, actor=clinic.staff, now=NOW)
     refused(AppointmentCancelled, set_status, clinic.practice, past, AppointmentStatus.DONE)
 

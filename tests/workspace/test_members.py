@@ -83,7 +83,7 @@ def test_an_invitation_is_emailed_in_the_practices_language_and_stored_hashed(
     response = invite(logged_in(owner), practice, "lea@example.org")
     assert response.status_code == 302
     [message] = mail.outbox
-    assert "Rejoindre" in message.subject or "Join" in message.subject
+    assert message.subject == "Rejoignez Cabinet des Lilas sur Carnet"
     assert message.to == ["lea@example.org"]
     assert "Cabinet des Lilas" in message.subject
     assert "Cabinet des Lilas" in message.from_email

@@ -31,6 +31,8 @@ APP_CREATED_SCOPE = "https://www.googleapis.com/auth/calendar.app.created"
 # Asked only when the practitioner picks one of their existing calendars.
 FULL_SCOPE = "https://www.googleapis.com/auth/calendar"
 TIMEOUT_SECONDS = 10
+# The calendar list's access roles that let the account change events (Google's own names).
+WRITABLE_ROLES = frozenset({"owner", "writer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,21 @@ class Written:
 class Changes:
     events: list[dict[str, Any]]
     next_sync_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """One calendar of the account as its calendar list shows it (calendarList.list)."""
+
+    id: str
+    summary: str
+    primary: bool
+    access_role: str
+
+    @property
+    def writable(self) -> bool:
+        """Carnet can only write its events where the account may change events."""
+        return self.access_role in WRITABLE_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +132,29 @@ class GoogleCalendar:
         created = self._run(self.service.calendars().insert(body=body))
         self.calendar_id = str(created["id"])
         return self.calendar_id
+
+    def calendars(self) -> list[CalendarEntry]:
+        """Every calendar in the account's calendar list, all pages (needs the full scope)."""
+        entries: list[CalendarEntry] = []
+        page_token: str | None = None
+        while True:
+            arguments: dict[str, Any] = {"maxResults": 250}
+            if page_token:
+                arguments["pageToken"] = page_token
+            page = self._run(self.service.calendarList().list(**arguments))
+            entries.extend(
+                CalendarEntry(
+                    id=str(item["id"]),
+                    summary=str(item.get("summaryOverride") or item.get("summary") or item["id"]),
+                    primary=bool(item.get("primary")),
+                    access_role=str(item.get("accessRole", "")),
+                )
+                for item in page.get("items", []) or []
+                if not item.get("deleted")
+            )
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return entries
 
     def get_calendar(self) -> dict[str, Any]:
         return dict(self._run(self.service.calendars().get(calendarId=self.calendar_id)))

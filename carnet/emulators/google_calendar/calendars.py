@@ -25,8 +25,11 @@ def calendar_for(
         if calendar_id == "primary"
         else store.calendars.get(calendar_id)
     )
-    if calendar is None or calendar.owner != caller.user:
+    role = calendar.role_of(caller.user) if calendar is not None else None
+    if calendar is None or role is None:
         raise not_found()
+    if write and role != "owner" and not (events and role == "writer"):
+        raise forbidden()  # shared with this account, but not for this change
     if caller.reaches_all_calendars(write=write, events=events):
         return calendar
     if caller.reaches_own_calendars():
@@ -103,7 +106,7 @@ class CalendarsApi:
                     calendar_for(self.store, caller, calendar.id, write=False, events=False)
                 except ApiError:
                     continue
-                items.append(calendar.list_entry())
+                items.append(calendar.list_entry(calendar.role_of(caller.user) or "owner"))
             return {
                 "kind": "calendar#calendarList",
                 "etag": self.store.new_etag(),
@@ -116,7 +119,7 @@ class CalendarsApi:
     def get_entry(self, caller: Caller, calendar_id: str) -> dict[str, Any]:
         with self.store.lock:
             calendar = calendar_for(self.store, caller, calendar_id, write=False, events=False)
-            return calendar.list_entry()
+            return calendar.list_entry(calendar.role_of(caller.user) or "owner")
 
     def free_busy(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         """Busy intervals (opaque, not cancelled events and instances) per calendar asked."""

@@ -137,6 +137,12 @@ class GoogleCalendarEmulator:
             "expires_in": lifetime,
         }
 
+    def share(self, calendar_id: str, user: str, role: str) -> None:
+        """Share a calendar with another account (an ACL rule): it shows in that account's
+        calendar list with `role` as its access role ("reader", "writer", "freeBusyReader")."""
+        with self.store.lock:
+            self.store.calendars[calendar_id].shared_with[user] = role
+
     def state(self) -> dict[str, Any]:
         """Every calendar with every stored event (tombstones and exceptions included)."""
         with self.store.lock:

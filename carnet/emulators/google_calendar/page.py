@@ -80,6 +80,9 @@ def handle_page(emulator: GoogleCalendarEmulator, request: Request) -> Response:
         return _html(404, render(emulator, error="There is no such page."))
     if request.method != "POST":
         return Response(405, b"", {"Allow": "POST"})
+    if not _same_origin(request):
+        # Another website must not drive this page from the developer's browser.
+        return _html(403, render(emulator, error="This form only works from this page."))
     form = _form(request)
     try:
         calendar = _calendar(emulator, parts[0])
@@ -97,6 +100,16 @@ def handle_page(emulator: GoogleCalendarEmulator, request: Request) -> Response:
     done = {"add": "added", "move": "moved", "delete": "deleted"}[action]
     location = f"{PAGE}?done={done}#{anchor(calendar.id)}"
     return Response(303, b"", {"Location": location})
+
+
+def _same_origin(request: Request) -> bool:
+    """The browser's Origin (or Referer) names this emulator's own address, or nothing at all
+    (a script, such as the tests)."""
+    sent = request.headers.get("origin") or request.headers.get("referer") or ""
+    if not sent:
+        return True
+    host = request.headers.get("host", "")
+    return urllib.parse.urlsplit(sent).netloc == host
 
 
 def _action(parts: list[str]) -> str | None:

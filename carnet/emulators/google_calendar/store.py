@@ -73,6 +73,13 @@ class Calendar:
     etag: str = ""
     events: dict[str, EventRecord] = field(default_factory=dict)
     sync_floor: int = 0
+    # Other accounts this calendar is shared with, and their access role ("reader", "writer",
+    # "freeBusyReader"), as an ACL rule would set them.
+    shared_with: dict[str, str] = field(default_factory=dict)
+
+    def role_of(self, user: str) -> str | None:
+        """The account's access role on this calendar, or None when it cannot see it."""
+        return "owner" if user == self.owner else self.shared_with.get(user)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -89,8 +96,8 @@ class Calendar:
             body["location"] = self.location
         return body
 
-    def list_entry(self) -> dict[str, Any]:
-        body = self.body() | {"kind": "calendar#calendarListEntry", "accessRole": "owner"}
+    def list_entry(self, role: str = "owner") -> dict[str, Any]:
+        body = self.body() | {"kind": "calendar#calendarListEntry", "accessRole": role}
         body["defaultReminders"] = []
         if self.primary:
             body["primary"] = True
