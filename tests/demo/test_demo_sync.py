@@ -132,9 +132,14 @@ def google_appointments(calendar: dict[str, Any]) -> list[uuid.UUID]:
 
 
 def backfilled(demo: Demo) -> bool:
+    """The first sync is over: the appointments are in Google, and the calendar is watched
+    (the push channel opens once the backfill is done)."""
     calendars = carnet_calendars(demo)
     expected = synced_future_appointments(demo)
-    return len(calendars) == 1 and set(google_appointments(calendars[0])) >= expected
+    if len(calendars) != 1 or not set(google_appointments(calendars[0])) >= expected:
+        return False
+    channels = json.load(urllib.request.urlopen(demo.google + "/_emulator/channels", timeout=10))
+    return any(channel["active"] for channel in channels["channels"])
 
 
 def personal_events(demo: Demo, title: str) -> list[tuple[str, str]]:
