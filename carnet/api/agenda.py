@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import AwareDatetime
 
-from carnet.api.errors import invalid
-from carnet.api.schemas import ErrorOut
+from carnet.api.errors import check_within_range, invalid
+from carnet.api.schemas import DatabaseId, ErrorOut
 from carnet.practices import policy
 from carnet.practices.models import Center
 from carnet.practices.tenancy import PracticeRequest
@@ -44,7 +44,7 @@ MASKED_COLOR = "#9ca3af"
 class AgendaQuery(Schema):
     start: AwareDatetime
     end: AwareDatetime
-    practitioner: list[int] = []
+    practitioner: list[DatabaseId] = []
     center: int | None = None
 
 
@@ -144,6 +144,8 @@ def agenda(request: Any, filters: Query[AgendaQuery], practice_slug: str = Path(
     # be circular when this module is imported first (`main` mounts this router).
     member = cast(PracticeRequest, request)
     membership, practice = member.membership, member.practice
+    check_within_range("start", filters.start)
+    check_within_range("end", filters.end)
     if filters.end <= filters.start:
         raise invalid("end", _("The end must be after the start."), "invalid_range")
     if filters.end - filters.start > LONGEST_AGENDA:

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
-from carnet.api.errors import ApiRefusal, invalid
+from carnet.api.errors import ApiRefusal, check_within_range, invalid
 from carnet.api.main import member_request
 from carnet.api.schemas import ERRORS as COMMON_ERRORS
-from carnet.api.schemas import ErrorOut, Reference
+from carnet.api.schemas import DatabaseId, ErrorOut, Reference
 from carnet.patients.models import Patient
 from carnet.practices import policy
 from carnet.practices.models import Membership
@@ -96,7 +96,7 @@ class CancelIn(Schema):
 class RangeQuery(Schema):
     start: AwareDatetime
     end: AwareDatetime
-    practitioner: list[int] = []
+    practitioner: list[DatabaseId] = []
     include_cancelled: bool = False
 
 
@@ -174,6 +174,8 @@ def _managed_practitioner(membership: Membership, practitioner_id: int) -> Pract
 def list_appointments(request: Any, practice_slug: Path[str], filters: Query[RangeQuery]) -> Any:
     """The appointments the member may read that overlap [start, end), in start order."""
     membership = member_request(request).membership
+    check_within_range("start", filters.start)
+    check_within_range("end", filters.end)
     if filters.end <= filters.start:
         raise invalid("end", str(InvalidRange("inverted")), "invalid_range")
     if filters.end - filters.start > LONGEST_LISTING:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 
-from carnet.api.errors import invalid
+from carnet.api.errors import check_within_range, invalid
 from carnet.api.main import member_request
 from carnet.api.schemas import ERRORS
 from carnet.practices import policy
@@ -54,6 +54,8 @@ def availability(request: Any, practice_slug: Path[str], filters: Query[Availabi
     """The free slots from `start` to `end` (local days of the practice, both included)."""
     member_req = member_request(request)
     practice, membership = member_req.practice, member_req.membership
+    check_within_range("start", filters.start)
+    check_within_range("end", filters.end)
     if filters.end < filters.start:
         raise invalid("end", _("The end must be after the start."), "invalid_range")
     if (filters.end - filters.start).days >= LONGEST_DAYS:

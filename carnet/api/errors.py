@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from carnet.scheduling.errors import BookingError, InvalidValue, SlotTaken, WrongPractice
+from carnet.scheduling.inputs import EARLIEST, LATEST
 
 __all__ = ["ApiRefusal", "install", "invalid", "refusal_body"]
 
@@ -47,6 +49,18 @@ class ApiRefusal(Exception):
 def invalid(field: str, detail: str, code: str = "invalid") -> ApiRefusal:
     """A 422 about one body field: the shape of a pydantic refusal, for a route's own checks."""
     return ApiRefusal(422, code, detail, field)
+
+
+def check_within_range(field: str, moment: date) -> None:
+    """Dates Carnet handles: the years of `carnet.scheduling.inputs` (1900 up to 9000), the same
+    answer on SQLite and PostgreSQL (which would otherwise differ on year 1 or 9999)."""
+    instant = (
+        moment if isinstance(moment, datetime) else datetime.combine(moment, time(), tzinfo=UTC)
+    )
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    if not EARLIEST <= instant < LATEST:
+        raise invalid(field, _("Choose a date between the years 1900 and 8999."), "out_of_range")
 
 
 def refusal_body(

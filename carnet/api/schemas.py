@@ -6,9 +6,10 @@ return lives here so that a client reads one error shape everywhere (docs/api.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import Field as PydanticField
 
 
 class FieldError(Schema):
@@ -39,3 +40,8 @@ class Reference(Schema):
 # JSON (400), no or a bad session or token (401), a failed CSRF check (403), out of reach
 # (404), invalid values (422), too many bad tokens (429). Routes that book add 409.
 ERRORS: dict[int, Any] = {status: ErrorOut for status in (400, 401, 403, 404, 422, 429)}
+
+
+# A database id: positive and within a 64-bit integer, so that a giant number is a 422 on every
+# database (SQLite cannot even compare it; PostgreSQL would just find nothing).
+DatabaseId = Annotated[int, PydanticField(gt=0, le=2**63 - 1)]
