@@ -69,7 +69,8 @@ LONGEST_RANGE = timedelta(days=366)
 
 
 @lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
+    """A time zone by name, built once (every row of hand-written SQL names one)."""
     return ZoneInfo(name)
 
 
@@ -112,7 +113,7 @@ def _sql(template: str, params: list[Any], ids: list[int]) -> list[tuple[Any, ..
     The booking path runs these for every booking, so they are plain SQL rather than ORM
     querysets, whose building and compiling cost more than the queries themselves (the benchmark
     in bench/booking.py went from 90 to over 300 bookings a second with it). Columns are few and
-    named; values are converted by `_instant` and `_clock` below.
+    named; values are converted by `row_instant` and `_clock` below.
     """
     if params and isinstance(params[0], list):
         flat = [value for branch in params for value in (*ids, *branch)]
@@ -135,12 +136,12 @@ _TABLES = {
 }
 
 
-def _param(moment: datetime) -> Any:
+def sql_instant(moment: datetime) -> Any:
     """An aware instant as the database compares it (SQLite stores naive UTC text)."""
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _instant(value: datetime | str) -> datetime:
+def row_instant(value: datetime | str) -> datetime:
     """A timestamp column as an aware UTC datetime, from PostgreSQL (aware) or SQLite (text)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -174,7 +175,7 @@ class _BusyRow:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> _BusyRow:
         what, pid, pk, start, end, number1, number2, text1, text2, text3, text4 = row
-        common = (what, pid, pk, _instant(start), _instant(end))
+        common = (what, pid, pk, row_instant(start), row_instant(end))
         if what == "a":
             return cls(*common, buffer_before=number1, buffer_after=number2)
         if what == "x":
@@ -215,11 +216,12 @@ def load_agendas(
     if not practitioner_ids:
         return agendas
     window_start, window_end = window
-    near_start, near_end = _param(window_start - BUSY_MARGIN), _param(window_end + BUSY_MARGIN)
+    near_start = sql_instant(window_start - BUSY_MARGIN)
+    near_end = sql_instant(window_end + BUSY_MARGIN)
 
     if appointment_type.has_own_schedule:
         shared = [
-            WeeklyRange(weekday, _clock(start), _clock(end), center_id, _zone(zone))
+            WeeklyRange(weekday, _clock(start), _clock(end), center_id, zone_named(zone))
             for weekday, start, end, center_id, zone in _sql(
                 'SELECT l.weekday, l.start, l."end", l.center_id, c.time_zone '
                 "FROM {type_line} l JOIN {center} c ON c.id = l.center_id "
@@ -239,7 +241,7 @@ def load_agendas(
             practitioner_ids,
         ):
             agendas[pid].schedule.append(
-                WeeklyRange(weekday, _clock(start), _clock(end), center_id, _zone(zone))
+                WeeklyRange(weekday, _clock(start), _clock(end), center_id, zone_named(zone))
             )
 
     # Time off, extra hours, appointments and personal events in one round trip: these run for
@@ -262,7 +264,7 @@ def load_agendas(
         "CAST(exdates AS TEXT) FROM {personal} "
         "WHERE practitioner_id IN ({ids}) AND start < %s AND (\"end\" > %s OR rrule <> '')",
         [
-            [_param(window_end), _param(window_start)],
+            [sql_instant(window_end), sql_instant(window_start)],
             [near_end, near_start, AppointmentStatus.CANCELLED, exclude_appointment_id or 0],
             [near_end, near_start],
         ],
@@ -321,9 +323,9 @@ def _expand_personal(
         ):
             try:
                 override = Override(
-                    _instant(recurrence_id),
-                    _instant(start) if start is not None else None,
-                    _instant(end) if end is not None else None,
+                    row_instant(recurrence_id),
+                    row_instant(start) if start is not None else None,
+                    row_instant(end) if end is not None else None,
                     bool(cancelled),
                 )
             except (ValueError, TypeError) as error:
@@ -342,7 +344,7 @@ def _expand_personal(
         # have written what the model refuses today. One unreadable event must never make the
         # agenda, and so every booking of the practitioner, fail: it is left out and logged.
         try:
-            zone = _zone(zone_name)
+            zone = zone_named(zone_name)
             excluded, unreadable = _exdates(exdates, zone)
             if unreadable:
                 logger.warning("agenda: %d unreadable EXDATEs of event %s", unreadable, pk)

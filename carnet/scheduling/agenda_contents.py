@@ -23,7 +23,7 @@ from uuid import UUID
 from django.db import connection
 
 from carnet.patients.models import Patient
-from carnet.scheduling.agenda import _instant, _param, _zone
+from carnet.scheduling.agenda import row_instant, sql_instant, zone_named
 from carnet.scheduling.availability import DatedRange, WeeklyRange, opening_hours
 from carnet.scheduling.models import (
     Appointment,
@@ -138,7 +138,7 @@ def _appointments(
         ids=", ".join(["%s"] * len(practitioner_ids)),
         center="" if center_id is None else " AND a.center_id = %s",
     )
-    params: list[Any] = [practice_id, *practitioner_ids, _param(end), _param(start)]
+    params: list[Any] = [practice_id, *practitioner_ids, sql_instant(end), sql_instant(start)]
     params.append(AppointmentStatus.CANCELLED)
     if center_id is not None:
         params.append(center_id)
@@ -151,8 +151,8 @@ def _appointments(
             _uuid_text(public_id),
             pid,
             center,
-            _instant(begins),
-            _instant(ends),
+            row_instant(begins),
+            row_instant(ends),
             status,
             f"{first} {last}".strip(),
             type_name,
@@ -199,7 +199,7 @@ def _open_ranges(
     for pid, weekday, opens, closes, center, zone in lines.values_list(
         "practitioner_id", "weekday", "start", "end", "center_id", "center__time_zone"
     ):
-        schedules[pid].append(WeeklyRange(weekday, opens, closes, center, _zone(zone)))
+        schedules[pid].append(WeeklyRange(weekday, opens, closes, center, zone_named(zone)))
     time_off: dict[int, list[DatedRange]] = defaultdict(list)
     extra: dict[int, list[DatedRange]] = defaultdict(list)
     start, end = window

@@ -278,20 +278,17 @@ class App:
     def _events_update(
         self, request: Request, caller: Caller, calendar: str, event: str
     ) -> Response:
-        body = self.events.modify(
-            caller,
-            calendar,
-            event,
-            request.json(),
-            request.query,
-            if_match=request.headers.get("if-match"),
-            replace=True,
-        )
-        return Response.json(200, body)
+        return self._events_modify(request, caller, calendar, event, replace=True)
 
     def _events_patch(
         self, request: Request, caller: Caller, calendar: str, event: str
     ) -> Response:
+        return self._events_modify(request, caller, calendar, event, replace=False)
+
+    def _events_modify(
+        self, request: Request, caller: Caller, calendar: str, event: str, *, replace: bool
+    ) -> Response:
+        """PUT replaces the event, PATCH merges into it; both honour If-Match."""
         body = self.events.modify(
             caller,
             calendar,
@@ -299,7 +296,7 @@ class App:
             request.json(),
             request.query,
             if_match=request.headers.get("if-match"),
-            replace=False,
+            replace=replace,
         )
         return Response.json(200, body)
 
